@@ -1,0 +1,27 @@
+/*
+ * apply: executes a plan in one BEGIN IMMEDIATE transaction and records
+ * the run with its changes (runs, run_changes).  Either everything is
+ * written or nothing: a kill at any instant leaves the store as it was.
+ * Before writing, the store's generation must still equal the plan's
+ * fingerprint (else ERR_STALE, exit 3).
+ */
+#ifndef HS_APPLY_H
+#define HS_APPLY_H
+
+#include <stdint.h>
+
+#include "plan.h"
+#include "store.h"
+#include "util/err.h"
+
+/* now: the run's start time; members created by one run share it.
+ * On success sets *run_id (if not NULL). */
+int apply_plan(struct store *s, const struct plan *p, int64_t now,
+	       int64_t *run_id, struct err *e);
+
+/* Records a run that changed nothing or failed (plan-only runs are not
+ * recorded).  outcome: "ok", "refused", "error: ...". */
+int apply_record_run(struct store *s, const char *job, int64_t now,
+		     const char *outcome, long source_users, struct err *e);
+
+#endif

@@ -1,0 +1,90 @@
+/*
+ * store: the SQLite state store (DESIGN §1): schema and versioned
+ * migrations, the snapshot a diff works from, and the read side of the
+ * views.  Only store.c and apply.c include sqlite3.h.
+ *
+ * The database runs in WAL mode with foreign keys on.  Every write
+ * transaction bumps meta.generation; a plan records it as its
+ * store_fingerprint and a saved plan is refused when it no longer matches.
+ */
+#ifndef HS_STORE_H
+#define HS_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/arena.h"
+#include "util/err.h"
+#include "util/hmap.h"
+
+struct store;
+
+/* Pinned fields (member set / seats allocate|deallocate by hand). */
+enum {
+	PIN_NAME = 1 << 0,
+	PIN_ROLE = 1 << 1,
+	PIN_MANAGER = 1 << 2,
+	PIN_TEAMS = 1 << 3,
+	PIN_EMAIL = 1 << 4,
+	PIN_SEAT = 1 << 5,	/* seat decision made by hand: keep as is */
+};
+
+struct smember {
+	int64_t id;
+	const char *job;		/* NULL: manual member */
+	const char *anchor;		/* NULL for manual members */
+	const char *email;
+	const char *email_key;		/* lower case */
+	const char *name;
+	const char *role;
+	int64_t manager_id;		/* 0: none */
+	struct smember *manager;	/* resolved by store_snapshot */
+	int seat;			/* 1 if holding a seat */
+	int suspended;			/* gone from source, kept (on_missing) */
+	unsigned pinned;		/* PIN_* */
+	const char *custom_fields;	/* canonical JSON object text ("{}") */
+	const char **teams;		/* team names, sorted */
+	size_t nteams;
+	int64_t created_at, updated_at, seat_at, last_seen_at, suspended_at;
+};
+
+struct steam {
+	int64_t id;
+	const char *name, *type, *group, *description, *color;
+	const char *managed_by;		/* job name, or NULL */
+	size_t nmembers;
+};
+
+struct snapshot {
+	struct arena arena;
+	struct smember **members;	/* all members, sorted by email_key */
+	size_t nmembers;
+	struct hmap by_anchor;		/* anchor -> smember, this job only */
+	struct hmap by_email;		/* email_key -> smember, all members */
+	struct hmap by_id;		/* decimal id -> smember */
+	struct steam **teams;		/* sorted by name */
+	size_t nteams;
+	struct hmap teams_by_name;
+	const char **groups;		/* team group names, sorted */
+	size_t ngroups;
+	int capacity;
+	int seats_used;
+	int64_t generation;
+	long last_source_users;		/* users seen by this job's last
+					 * successful apply, -1 if none */
+	size_t job_members;		/* members managed by this job */
+};
+
+/* Opens (creating and migrating as needed).  *out on success. */
+int store_open(const char *path, struct store **out, struct err *e);
+void store_close(struct store *s);
+/* Loads everything a diff or a view needs.  job may be NULL (views).
+ * Release with snapshot_release(). */
+int store_snapshot(struct store *s, const char *job, struct snapshot *out,
+		   struct err *e);
+void snapshot_release(struct snapshot *snap);
+
+/* The fingerprint string of the store's generation ("g42"). */
+const char *store_fingerprint(const struct snapshot *snap);
+
+#endif

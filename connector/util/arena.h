@@ -1,0 +1,33 @@
+/*
+ * arena: bump allocator for one sync run.
+ *
+ * Records, mapped values and the desired state of a run live in one arena
+ * and are freed together by arena_release() (STYLE: ownership).  Pointers
+ * returned by arena_* stay valid until arena_release().  Allocation never
+ * fails (aborts on out of memory).
+ */
+#ifndef HS_ARENA_H
+#define HS_ARENA_H
+
+#include <stddef.h>
+
+struct arena_block;
+
+struct arena {
+	struct arena_block *head;
+	size_t used;		/* bytes handed out, for stats */
+};
+
+void arena_init(struct arena *a);
+void arena_release(struct arena *a);
+/* Returns n bytes aligned for any type, uninitialised. */
+void *arena_alloc(struct arena *a, size_t n);
+/* Returns n zeroed bytes. */
+void *arena_zalloc(struct arena *a, size_t n);
+char *arena_strdup(struct arena *a, const char *s);
+/* Copies n bytes and adds a NUL. */
+char *arena_strndup(struct arena *a, const char *s, size_t n);
+char *arena_printf(struct arena *a, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+#endif

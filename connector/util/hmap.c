@@ -1,0 +1,113 @@
+#include <stdlib.h>
+#include <string.h>
+
+#include "hmap.h"
+#include "xmalloc.h"
+
+size_t
+hmap_hash(const char *key)
+{
+	const unsigned char *p = (const unsigned char *)key;
+	size_t h = (size_t)14695981039346656037ULL;
+
+	while (*p) {
+		h ^= *p++;
+		h *= (size_t)1099511628211ULL;
+	}
+	return h;
+}
+
+void
+hmap_init(struct hmap *m)
+{
+	m->slots = NULL;
+	m->cap = m->len = 0;
+}
+
+void
+hmap_release(struct hmap *m)
+{
+	free(m->slots);
+	hmap_init(m);
+}
+
+static struct hmap_slot *
+find(const struct hmap *m, const char *key, size_t h)
+{
+	size_t i, mask = m->cap - 1;
+
+	for (i = h & mask;; i = (i + 1) & mask) {
+		struct hmap_slot *s = &m->slots[i];
+
+		if (s->key == NULL ||
+		    (s->hash == h && strcmp(s->key, key) == 0))
+			return s;
+	}
+}
+
+static void
+rehash(struct hmap *m)
+{
+	struct hmap_slot *old = m->slots;
+	size_t oldcap = m->cap, i;
+
+	m->cap = oldcap ? oldcap * 2 : 16;
+	m->slots = xcalloc(m->cap, sizeof(*m->slots));
+	for (i = 0; i < oldcap; i++)
+		if (old[i].key != NULL)
+			*find(m, old[i].key, old[i].hash) = old[i];
+	free(old);
+}
+
+void *
+hmap_get(const struct hmap *m, const char *key)
+{
+	struct hmap_slot *s;
+
+	if (m->len == 0)
+		return NULL;
+	s = find(m, key, hmap_hash(key));
+	return s->key != NULL ? s->val : NULL;
+}
+
+int
+hmap_has(const struct hmap *m, const char *key)
+{
+	return m->len != 0 && find(m, key, hmap_hash(key))->key != NULL;
+}
+
+void *
+hmap_put(struct hmap *m, const char *key, void *val)
+{
+	size_t h = hmap_hash(key);
+	struct hmap_slot *s;
+	void *old;
+
+	if ((m->len + 1) * 4 > m->cap * 3)
+		rehash(m);
+	s = find(m, key, h);
+	if (s->key != NULL) {
+		old = s->val;
+		s->val = val;
+		return old;
+	}
+	s->key = key;
+	s->val = val;
+	s->hash = h;
+	m->len++;
+	return NULL;
+}
+
+int
+hmap_next(const struct hmap *m, size_t *i, const char **key, void **val)
+{
+	for (; *i < m->cap; (*i)++) {
+		if (m->slots[*i].key != NULL) {
+			*key = m->slots[*i].key;
+			*val = m->slots[*i].val;
+			(*i)++;
+			return 1;
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,19 @@
+/*
+ * xmalloc: allocation that never returns NULL.  Out of memory aborts the
+ * process (STYLE: "Out-of-memory aborts in xmalloc()"): there is no useful
+ * recovery for a sync run, and the store is protected by its transaction.
+ */
+#ifndef HS_XMALLOC_H
+#define HS_XMALLOC_H
+
+#include <stddef.h>
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+/* Grows an array to hold at least need elements; doubles capacity. */
+void *xgrow(void *p, size_t *cap, size_t need, size_t size);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+
+#endif
