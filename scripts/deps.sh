@@ -4,7 +4,8 @@
 # the tests run private ones (FIELD-NOTES).
 set -eu
 pkgs="gcc make pkg-config libldap2-dev libcurl4-openssl-dev libjansson-dev
-      libsqlite3-dev libyaml-dev sqlite3 slapd ldap-utils nodejs npm curl"
+      libsqlite3-dev libyaml-dev sqlite3 slapd ldap-utils nodejs npm curl
+      python3"
 missing=()
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
