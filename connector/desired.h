@@ -95,14 +95,21 @@ struct desired {
 	size_t nteams;
 	const char **groups;		/* team group names, sorted, unique */
 	size_t ngroups;
+	struct hmap excluded;		/* anchor -> struct record: users the
+					 * source returned that the include
+					 * filter left out (filtered_out) */
 	struct warning *warnings;	/* in a deterministic order */
 	size_t nwarnings, capwarnings;
 	size_t nsource_users;		/* users the source returned */
 };
 
-/* Builds d from rs.  Returns 0, or -1 with e set (d then released). */
+/* Builds d from rs.  incumbents (may be NULL) maps an email_key to the
+ * anchor of the member of this job that holds that email in the store:
+ * that entry keeps the email on a duplicate (DESIGN §1), else the smallest
+ * anchor does.  Returns 0, or -1 with e set (d then released). */
 int desired_build(const struct mapping *m, const struct recordset *rs,
-		  struct arena *arena, struct desired *d, struct err *e);
+		  const struct hmap *incumbents, struct arena *arena,
+		  struct desired *d, struct err *e);
 void desired_release(struct desired *d);
 /* Appends a warning (subject and message are copied to the arena). */
 void desired_warn(struct desired *d, enum warning_code code,

@@ -1,0 +1,327 @@
+/*
+ * desired: records -> desired members (DESIGN §1, §5).  The order of the
+ * source never matters: members are sorted by anchor and every tie is
+ * broken by anchor, so the same input gives the same plan byte for byte.
+ */
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "desired_int.h"
+#include "filter.h"
+#include "template.h"
+#include "util/str.h"
+#include "util/xmalloc.h"
+
+static const char *warning_names[WARN__COUNT] = {
+	[WARN_MISSING_EMAIL] = "missing_email",
+	[WARN_DUPLICATE_EMAIL] = "duplicate_email",
+	[WARN_MANAGER_UNRESOLVED] = "manager_unresolved",
+	[WARN_MANAGER_SELF] = "manager_self",
+	[WARN_MANAGER_CYCLE] = "manager_cycle",
+	[WARN_NO_SEAT_AVAILABLE] = "no_seat_available",
+	[WARN_FILTERED_OUT] = "filtered_out",
+	[WARN_TEAM_ORPHANED] = "team_orphaned",
+};
+
+const char *
+warning_code_name(enum warning_code c)
+{
+	return (unsigned)c < WARN__COUNT ? warning_names[c] : "unknown";
+}
+
+void
+desired_warn(struct desired *d, enum warning_code code, const char *subject,
+	     const char *fmt, ...)
+{
+	struct warning *w;
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	d->warnings = xgrow(d->warnings, &d->capwarnings, d->nwarnings + 1,
+			    sizeof(*d->warnings));
+	w = &d->warnings[d->nwarnings++];
+	w->code = code;
+	w->subject = arena_strdup(d->arena, subject ? subject : "");
+	w->message = arena_strdup(d->arena, msg);
+}
+
+void
+desired_lower(char *s)
+{
+	for (; *s; s++)
+		*s = (char)tolower((unsigned char)*s);
+}
+
+/* Scratch buffers reused for every record of a run. */
+struct scratch {
+	struct str val, prov;
+};
+
+/* Renders t for r into the arena (UTF-8 cleaned, trimmed); "" if empty.
+ * If pv is not NULL, fills it with what produced the value. */
+static const char *
+render(struct desired *d, struct scratch *s, const struct template *t,
+       const struct record *r, const char *rule, struct prov *pv)
+{
+	const char *p;
+	size_t n;
+
+	str_reset(&s->val);
+	str_reset(&s->prov);
+	template_render(t, r, &s->val, pv ? &s->prov : NULL);
+	p = str_cstr(&s->val);
+	n = s->val.len;
+	while (n > 0 && isspace((unsigned char)*p))
+		p++, n--;
+	while (n > 0 && isspace((unsigned char)p[n - 1]))
+		n--;
+	if (pv != NULL) {
+		pv->source = s->prov.len ? arena_strdup(d->arena,
+		    str_cstr(&s->prov)) : "";
+		pv->rule = rule;
+	}
+	if (utf8_valid(p, n))
+		return arena_strndup(d->arena, p, n);
+	{
+		struct str c = STR_INIT;
+		char *out;
+
+		str_add_utf8_clean(&c, p, n);
+		out = arena_strdup(d->arena, str_cstr(&c));
+		str_release(&c);
+		return out;
+	}
+}
+
+/* The mapping's rule texts, made once per run for provenance. */
+struct rules {
+	const char *email, *name, *role_default, *manager;
+	const char **role, **fields;
+};
+
+static void
+rules_init(struct rules *rl, const struct mapping *m, struct arena *a)
+{
+	size_t i;
+
+	rl->email = arena_printf(a, "email: %s", template_text(m->email));
+	rl->name = arena_printf(a, "name: %s", template_text(m->name));
+	rl->role_default = arena_printf(a, "role.default: %s",
+					m->role_default);
+	rl->manager = m->manager ? arena_printf(a, "manager: %s",
+						m->manager) : NULL;
+	rl->role = arena_alloc(a, (m->nrole_rules + 1) * sizeof(char *));
+	for (i = 0; i < m->nrole_rules; i++)
+		rl->role[i] = arena_printf(a, "role.rules[%zu]: when %s",
+		    i + 1, m->role_rules[i].when_text);
+	rl->fields = arena_alloc(a, (m->nfields + 1) * sizeof(char *));
+	for (i = 0; i < m->nfields; i++)
+		rl->fields[i] = arena_printf(a, "custom_fields.%s: %s",
+		    m->fields[i].name, template_text(m->fields[i].tpl));
+}
+
+static void
+map_role(const struct mapping *m, const struct rules *rl,
+	 const struct record *r, struct dmember *dm)
+{
+	size_t i;
+
+	for (i = 0; i < m->nrole_rules; i++) {
+		if (filter_match(m->role_rules[i].when, r)) {
+			dm->role = m->role_rules[i].role;
+			dm->prov[DF_ROLE].source = "memberOf/attributes";
+			dm->prov[DF_ROLE].rule = rl->role[i];
+			return;
+		}
+	}
+	dm->role = m->role_default;
+	dm->prov[DF_ROLE].source = "";
+	dm->prov[DF_ROLE].rule = rl->role_default;
+}
+
+static void
+map_fields(struct desired *d, struct scratch *s, const struct mapping *m,
+	   const struct rules *rl, const struct record *r, struct dmember *dm)
+{
+	size_t i, n = 0;
+
+	dm->fields = arena_alloc(d->arena, (m->nfields + 1) * sizeof(*dm->fields));
+	dm->field_prov = arena_alloc(d->arena,
+	    (m->nfields + 1) * sizeof(*dm->field_prov));
+	for (i = 0; i < m->nfields; i++) {
+		struct prov pv;
+		const char *v = render(d, s, m->fields[i].tpl, r, rl->fields[i],
+				       &pv);
+
+		if (*v == '\0')
+			continue;	/* empty fields are absent, not "" */
+		dm->fields[n].key = m->fields[i].name;
+		dm->fields[n].val = v;
+		dm->field_prov[n] = pv;
+		n++;
+	}
+	dm->nfields = n;
+}
+
+static int
+seat_priority(const struct mapping *m, const struct record *r)
+{
+	size_t i;
+
+	for (i = 0; i < m->nseat_priority; i++)
+		if (filter_match(m->seat_priority[i], r))
+			return (int)i;
+	return (int)m->nseat_priority;
+}
+
+/* Maps one user record; NULL if it is skipped (with a warning). */
+static struct dmember *
+map_user(struct desired *d, struct scratch *s, const struct mapping *m,
+	 const struct rules *rl, const struct record *r)
+{
+	struct dmember *dm;
+	const char *email;
+	char *key;
+
+	if (m->include != NULL && !filter_match(m->include, r)) {
+		hmap_put(&d->excluded, r->anchor, (void *)r);
+		return NULL;
+	}
+	dm = arena_zalloc(d->arena, sizeof(*dm));
+	email = render(d, s, m->email, r, rl->email, &dm->prov[DF_EMAIL]);
+	if (*email == '\0') {
+		desired_warn(d, WARN_MISSING_EMAIL, r->id,
+		    "entry has no email (%s): skipped", rl->email);
+		return NULL;
+	}
+	if (strchr(email, '@') == NULL || strpbrk(email, " \t\r\n<>,;") != NULL) {
+		desired_warn(d, WARN_MISSING_EMAIL, r->id,
+		    "'%s' is not an email address: skipped", email);
+		return NULL;
+	}
+	key = arena_strdup(d->arena, email);
+	desired_lower(key);
+	dm->anchor = r->anchor;
+	dm->email = email;
+	dm->email_key = key;
+	dm->name = render(d, s, m->name, r, rl->name, &dm->prov[DF_NAME]);
+	if (*dm->name == '\0')
+		dm->name = email;	/* a member always has a name */
+	map_role(m, rl, r, dm);
+	map_fields(d, s, m, rl, r, dm);
+	dm->eligible = m->seat_eligible == NULL ||
+		       filter_match(m->seat_eligible, r);
+	dm->priority = seat_priority(m, r);
+	dm->rec = r;
+	return dm;
+}
+
+static int
+member_anchor_cmp(const void *a, const void *b)
+{
+	const struct dmember *x = *(struct dmember *const *)a;
+	const struct dmember *y = *(struct dmember *const *)b;
+
+	return strcmp(x->anchor, y->anchor);
+}
+
+/* 1 if the entry with this anchor maps to email_key in this run. */
+static int
+claims(const struct desired *d, const char *anchor, const char *email_key)
+{
+	const struct dmember *dm = hmap_get(&d->by_anchor, anchor);
+
+	return dm != NULL && strcmp(dm->email_key, email_key) == 0;
+}
+
+/*
+ * DESIGN §1: of two entries mapping to one email, the one that already is
+ * that member keeps it, else the smallest anchor.  members is sorted by
+ * anchor, so the first claimant seen is the smallest.
+ */
+static void
+dedupe_emails(struct desired *d, const struct hmap *incumbents)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < d->nmembers; i++) {
+		struct dmember *dm = d->members[i];
+		const char *inc = incumbents ?
+		    hmap_get(incumbents, dm->email_key) : NULL;
+
+		if (inc != NULL && strcmp(inc, dm->anchor) != 0 &&
+		    claims(d, inc, dm->email_key))
+			continue;	/* the incumbent keeps it */
+		if (hmap_get(&d->by_email, dm->email_key) != NULL)
+			continue;
+		hmap_put(&d->by_email, dm->email_key, dm);
+	}
+	for (i = 0; i < d->nmembers; i++) {
+		struct dmember *dm = d->members[i];
+		struct dmember *own = hmap_get(&d->by_email, dm->email_key);
+
+		if (own == dm) {
+			d->members[n++] = dm;
+			continue;
+		}
+		desired_warn(d, WARN_DUPLICATE_EMAIL, dm->email,
+		    "entry '%s' has the same email as '%s': skipped",
+		    dm->rec->id, own->rec->id);
+		hmap_put(&d->by_anchor, dm->anchor, NULL);
+	}
+	d->nmembers = n;
+}
+
+int
+desired_build(const struct mapping *m, const struct recordset *rs,
+	      const struct hmap *incumbents, struct arena *arena,
+	      struct desired *d, struct err *e)
+{
+	struct scratch s = { STR_INIT, STR_INIT };
+	struct rules rl;
+	size_t i;
+
+	(void)e;
+	memset(d, 0, sizeof(*d));
+	d->arena = arena;
+	hmap_init(&d->by_anchor);
+	hmap_init(&d->by_email);
+	hmap_init(&d->excluded);
+	d->nsource_users = rs->nusers;
+	rules_init(&rl, m, arena);
+	d->members = xmalloc((rs->nusers + 1) * sizeof(*d->members));
+	for (i = 0; i < rs->nusers; i++) {
+		struct dmember *dm = map_user(d, &s, m, &rl, rs->users[i]);
+
+		if (dm != NULL) {
+			d->members[d->nmembers++] = dm;
+			hmap_put(&d->by_anchor, dm->anchor, dm);
+		}
+	}
+	str_release(&s.val);
+	str_release(&s.prov);
+	qsort(d->members, d->nmembers, sizeof(*d->members), member_anchor_cmp);
+	dedupe_emails(d, incumbents);
+	desired_chain(m, rs, d);
+	desired_teams(m, rs, d);
+	return 0;
+}
+
+void
+desired_release(struct desired *d)
+{
+	free(d->members);
+	free(d->teams);
+	free(d->groups);
+	free(d->warnings);
+	hmap_release(&d->by_anchor);
+	hmap_release(&d->by_email);
+	hmap_release(&d->excluded);
+	memset(d, 0, sizeof(*d));
+}

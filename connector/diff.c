@@ -1,0 +1,519 @@
+/*
+ * diff: desired vs store -> plan.  See diff.h for the contract.
+ *
+ * Three passes: classify every desired member (existing by anchor, adopted,
+ * new, or skipped because its email belongs to someone else), then emit
+ * the per-member changes, then handle the job's members the source no
+ * longer returns (safety.on_missing) and hand out free seats last, once
+ * every deallocation of the run is known.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "diff.h"
+#include "seats.h"
+#include "util/str.h"
+#include "util/xmalloc.h"
+
+struct dstate {
+	const struct job_cfg *job;
+	const struct desired *d;
+	const struct snapshot *snap;
+	struct plan *p;
+	struct arena *a;
+	int64_t now;
+	struct hmap present;	/* anchor -> smember (existing/adopted) or
+				 * the dmember (new), for everyone who will
+				 * exist after the run */
+	struct hmap is_new;	/* anchor -> dmember created by this run */
+	struct seat_cand *cands;
+	size_t ncands, capcands;
+	int used_after;
+};
+
+static int
+is_job(const struct dstate *ds, const struct smember *sm)
+{
+	return sm->job != NULL && strcmp(sm->job, ds->job->name) == 0;
+}
+
+/* The canonical JSON text of a member's custom fields (keys sorted). */
+static const char *
+fields_json(struct dstate *ds, const struct dmember *dm)
+{
+	struct str s = STR_INIT;
+	const char *out;
+	size_t i;
+
+	str_addc(&s, '{');
+	for (i = 0; i < dm->nfields; i++) {
+		if (i)
+			str_addc(&s, ',');
+		str_add_json(&s, dm->fields[i].key);
+		str_addc(&s, ':');
+		str_add_json(&s, dm->fields[i].val);
+	}
+	str_addc(&s, '}');
+	out = arena_strdup(ds->a, str_cstr(&s));
+	str_release(&s);
+	return out;
+}
+
+static void
+warn(struct dstate *ds, enum warning_code code, const char *subject,
+     const char *msg)
+{
+	struct warning w = { code, subject, msg };
+
+	plan_warn(ds->p, &w);
+}
+
+static const char *
+owner_desc(struct dstate *ds, const struct smember *sm)
+{
+	if (sm->job == NULL)
+		return "a manual member";
+	if (is_job(ds, sm))
+		return arena_printf(ds->a, "member '%s' of this job",
+				    sm->anchor);
+	return arena_printf(ds->a, "a member managed by job '%s'", sm->job);
+}
+
+/* Pass 1: who will exist after the run. */
+static void
+classify(struct dstate *ds)
+{
+	const struct desired *d = ds->d;
+	size_t i;
+
+	for (i = 0; i < d->nmembers; i++) {
+		const struct dmember *dm = d->members[i];
+		struct smember *sm = hmap_get(&ds->snap->by_anchor, dm->anchor);
+		struct smember *holder;
+
+		if (sm != NULL) {
+			hmap_put(&ds->present, dm->anchor, sm);
+			continue;
+		}
+		holder = hmap_get(&ds->snap->by_email, dm->email_key);
+		if (holder == NULL) {
+			hmap_put(&ds->present, dm->anchor, (void *)dm);
+			hmap_put(&ds->is_new, dm->anchor, (void *)dm);
+		} else if (holder->job == NULL && ds->job->mapping->adopt_email) {
+			hmap_put(&ds->present, dm->anchor, holder);
+		} else {
+			warn(ds, WARN_DUPLICATE_EMAIL, dm->email,
+			    arena_printf(ds->a, "entry '%s': email already "
+			    "belongs to %s: skipped", dm->rec->id,
+			    owner_desc(ds, holder)));
+		}
+	}
+}
+
+static void
+field(struct dstate *ds, struct change **c, const struct dmember *dm,
+      const char *name, const char *old, const char *new)
+{
+	if (*c == NULL)
+		*c = plan_add(ds->p, CHANGE_UPDATE_MEMBER, dm->anchor, dm->email);
+	change_field(ds->p, *c, name, old, new);
+}
+
+static int
+differs(const char *a, const char *b)
+{
+	return strcmp(a ? a : "", b ? b : "") != 0;
+}
+
+static void
+create_member(struct dstate *ds, const struct dmember *dm)
+{
+	struct change *c = plan_add(ds->p, CHANGE_CREATE_MEMBER, dm->anchor,
+				    dm->email);
+	const char *cf = fields_json(ds, dm);
+
+	change_field(ds->p, c, "name", NULL, dm->name);
+	change_field(ds->p, c, "email", NULL, dm->email);
+	change_field(ds->p, c, "role", NULL, dm->role);
+	if (strcmp(cf, "{}") != 0)
+		change_field(ds->p, c, "custom_fields", NULL, cf);
+}
+
+/* An email change, unless the new email belongs to another member. */
+static void
+update_email(struct dstate *ds, struct change **c, const struct dmember *dm,
+	     const struct smember *sm)
+{
+	const struct smember *holder;
+
+	if (strcmp(sm->email, dm->email) == 0 || (sm->pinned & PIN_EMAIL))
+		return;
+	holder = hmap_get(&ds->snap->by_email, dm->email_key);
+	if (holder != NULL && holder != sm) {
+		warn(ds, WARN_DUPLICATE_EMAIL, dm->email,
+		    arena_printf(ds->a, "'%s' cannot change email from '%s': "
+		    "it belongs to %s", dm->rec->id, sm->email,
+		    owner_desc(ds, holder)));
+		return;
+	}
+	field(ds, c, dm, "email", sm->email, dm->email);
+}
+
+static void
+update_member(struct dstate *ds, const struct dmember *dm,
+	      const struct smember *sm)
+{
+	struct change *c = NULL;
+	const char *cf = fields_json(ds, dm);
+
+	if (!is_job(ds, sm))	/* adopt: DESIGN §1, shown as its own change */
+		field(ds, &c, dm, "managed_by", NULL, ds->job->name);
+	update_email(ds, &c, dm, sm);
+	if (!(sm->pinned & PIN_NAME) && differs(sm->name, dm->name))
+		field(ds, &c, dm, "name", sm->name, dm->name);
+	if (!(sm->pinned & PIN_ROLE) && differs(sm->role, dm->role))
+		field(ds, &c, dm, "role", sm->role, dm->role);
+	if (differs(sm->custom_fields, cf))
+		field(ds, &c, dm, "custom_fields", sm->custom_fields, cf);
+	if (sm->suspended)
+		field(ds, &c, dm, "status", "suspended", "active");
+}
+
+/* The anchor the store's manager of sm has in this job, or a marker. */
+static const char *
+store_manager(struct dstate *ds, const struct smember *sm)
+{
+	if (sm == NULL || sm->manager == NULL)
+		return NULL;
+	if (is_job(ds, sm->manager))
+		return sm->manager->anchor;
+	return "";	/* a manual manager: never equal to a desired anchor */
+}
+
+static void
+set_manager(struct dstate *ds, const struct dmember *dm,
+	    const struct smember *sm)
+{
+	const struct dmember *mgr = dm->manager;
+	const char *cur = store_manager(ds, sm);
+	struct change *c;
+
+	if (sm != NULL && (sm->pinned & PIN_MANAGER))
+		return;
+	if (mgr != NULL && !hmap_has(&ds->present, mgr->anchor)) {
+		warn(ds, WARN_MANAGER_UNRESOLVED, dm->email,
+		    arena_printf(ds->a, "manager '%s' is skipped in this run: "
+		    "no manager", mgr->email));
+		mgr = NULL;
+	}
+	if (!differs(cur, mgr ? mgr->anchor : NULL))
+		return;
+	c = plan_add(ds->p, CHANGE_SET_MANAGER, dm->anchor, dm->email);
+	c->target = mgr ? mgr->anchor : NULL;
+	c->detail = mgr ? mgr->email : NULL;
+	change_field(ds->p, c, "manager",
+	    sm && sm->manager ? sm->manager->email : NULL,
+	    mgr ? mgr->email : NULL);
+}
+
+static int
+team_managed(struct dstate *ds, const char *team)
+{
+	const struct steam *st = hmap_get(&ds->snap->teams_by_name, team);
+
+	return st != NULL && st->managed_by != NULL &&
+	       strcmp(st->managed_by, ds->job->name) == 0;
+}
+
+static void
+team_change(struct dstate *ds, enum change_op op, const struct dmember *dm,
+	    const char *team)
+{
+	plan_add(ds->p, op, dm->anchor, dm->email)->target = team;
+}
+
+/* Merges the sorted team lists: the source decides membership of the
+ * teams this job manages; hand-made memberships elsewhere stay. */
+static void
+sync_teams(struct dstate *ds, const struct dmember *dm,
+	   const struct smember *sm)
+{
+	size_t i = 0, j = 0, ns = sm ? sm->nteams : 0;
+
+	if (sm != NULL && (sm->pinned & PIN_TEAMS))
+		return;
+	while (i < dm->nteams || j < ns) {
+		int c = i == dm->nteams ? 1 : j == ns ? -1 :
+		    strcmp(dm->teams[i], sm->teams[j]);
+
+		if (c < 0)
+			team_change(ds, CHANGE_ADD_TEAM_MEMBER, dm, dm->teams[i++]);
+		else if (c > 0) {
+			if (team_managed(ds, sm->teams[j]))
+				team_change(ds, CHANGE_REMOVE_TEAM_MEMBER, dm,
+					    sm->teams[j]);
+			j++;
+		} else {
+			i++, j++;
+		}
+	}
+}
+
+static void
+seat_change(struct dstate *ds, enum change_op op, const char *anchor,
+	    const char *email, const char *reason)
+{
+	plan_add(ds->p, op, anchor, email)->detail = reason;
+	if (op == CHANGE_DEALLOCATE_SEAT)
+		ds->used_after--;
+}
+
+static void
+seat_candidate(struct dstate *ds, const struct dmember *dm, int64_t created)
+{
+	struct seat_cand *sc;
+
+	ds->cands = xgrow(ds->cands, &ds->capcands, ds->ncands + 1,
+			  sizeof(*ds->cands));
+	sc = &ds->cands[ds->ncands++];
+	sc->anchor = dm->anchor;
+	sc->email_key = dm->email_key;
+	sc->priority = dm->priority;
+	sc->created_at = created;
+	sc->data = (void *)dm;
+}
+
+static void
+member_seat(struct dstate *ds, const struct dmember *dm,
+	    const struct smember *sm)
+{
+	if (sm == NULL) {
+		if (dm->eligible)
+			seat_candidate(ds, dm, ds->now);
+		return;
+	}
+	if (sm->pinned & PIN_SEAT)
+		return;		/* a hand-made decision: kept */
+	if (sm->seat && !dm->eligible)
+		seat_change(ds, CHANGE_DEALLOCATE_SEAT, dm->anchor, dm->email,
+			    "no longer eligible (seat.eligible)");
+	else if (!sm->seat && dm->eligible)
+		seat_candidate(ds, dm, sm->created_at);
+}
+
+/* Pass 2: changes for everyone the source returned. */
+static void
+sync_members(struct dstate *ds)
+{
+	const struct desired *d = ds->d;
+	size_t i;
+
+	for (i = 0; i < d->nmembers; i++) {
+		const struct dmember *dm = d->members[i];
+		void *v = hmap_get(&ds->present, dm->anchor);
+		const struct smember *sm;
+
+		if (v == NULL)
+			continue;	/* skipped in classify() */
+		sm = hmap_has(&ds->is_new, dm->anchor) ? NULL : v;
+		if (sm == NULL)
+			create_member(ds, dm);
+		else
+			update_member(ds, dm, sm);
+		set_manager(ds, dm, sm);
+		sync_teams(ds, dm, sm);
+		member_seat(ds, dm, sm);
+	}
+}
+
+static void
+gone_member(struct dstate *ds, const struct smember *sm)
+{
+	const struct safety_cfg *s = &ds->job->safety;
+	int filtered = hmap_has(&ds->d->excluded, sm->anchor);
+	const char *why = filtered ? "filtered out by member.include" :
+	    "gone from the source";
+	struct change *c;
+
+	if (filtered)
+		warn(ds, WARN_FILTERED_OUT, sm->email,
+		    arena_printf(ds->a, "no longer matches member.include "
+		    "(on_missing: %s)", s->on_missing == ON_MISSING_DELETE ?
+		    "delete" : s->on_missing == ON_MISSING_IGNORE ? "ignore" :
+		    "deallocate"));
+	if (s->on_missing == ON_MISSING_IGNORE)
+		return;
+	if (s->on_missing == ON_MISSING_DEALLOCATE && !sm->suspended) {
+		c = plan_add(ds->p, CHANGE_UPDATE_MEMBER, sm->anchor, sm->email);
+		change_field(ds->p, c, "status", "active", "suspended");
+	}
+	if (sm->seat && (!(sm->pinned & PIN_SEAT) ||
+			 s->on_missing == ON_MISSING_DELETE))
+		seat_change(ds, CHANGE_DEALLOCATE_SEAT, sm->anchor, sm->email,
+			    why);
+	if (s->on_missing == ON_MISSING_DELETE ||
+	    (sm->suspended && s->delete_after_s > 0 &&
+	     sm->suspended_at + s->delete_after_s <= ds->now)) {
+		c = plan_add(ds->p, CHANGE_DELETE_MEMBER, sm->anchor, sm->email);
+		c->detail = s->on_missing == ON_MISSING_DELETE ? why :
+		    "suspended longer than safety.delete_after";
+	}
+}
+
+/* Pass 3: the job's members the source no longer returns. */
+static void
+sync_gone(struct dstate *ds)
+{
+	size_t i;
+
+	for (i = 0; i < ds->snap->nmembers; i++) {
+		const struct smember *sm = ds->snap->members[i];
+
+		if (is_job(ds, sm) && !hmap_has(&ds->present, sm->anchor))
+			gone_member(ds, sm);
+	}
+}
+
+static void
+allocate_seats(struct dstate *ds)
+{
+	int free_seats = seats_free(ds->snap->capacity, ds->used_after);
+	int allocated = 0;
+	size_t i;
+
+	seats_order(ds->cands, ds->ncands);
+	for (i = 0; i < ds->ncands; i++) {
+		const struct dmember *dm = ds->cands[i].data;
+
+		if (allocated < free_seats) {
+			seat_change(ds, CHANGE_ALLOCATE_SEAT, dm->anchor,
+				    dm->email, "free seat");
+			allocated++;
+			continue;
+		}
+		ds->p->seats.unseated_eligible++;
+		if (hmap_has(&ds->is_new, dm->anchor))
+			warn(ds, WARN_NO_SEAT_AVAILABLE, dm->email,
+			    arena_printf(ds->a, "created without a seat: all "
+			    "%d seats are allocated", ds->snap->capacity));
+	}
+	ds->p->seats.capacity = ds->snap->capacity;
+	ds->p->seats.allocated_now = ds->snap->seats_used;
+	ds->p->seats.allocated_after = ds->used_after + allocated;
+}
+
+static int
+str_in(const char *const *v, size_t n, const char *s)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(v[mid], s);
+
+		if (c == 0)
+			return 1;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
+}
+
+static void
+team_fields(struct dstate *ds, const struct dteam *t, const struct steam *st,
+	    struct change **c)
+{
+	const char *names[4] = { "type", "group", "description", "color" };
+	const char *want[4] = { t->type, t->group, t->description, t->color };
+	const char *have[4] = { NULL, NULL, NULL, NULL };
+	int i;
+
+	if (st != NULL) {
+		have[0] = st->type, have[1] = st->group;
+		have[2] = st->description, have[3] = st->color;
+	}
+	for (i = 0; i < 4; i++) {
+		if (!differs(have[i], want[i]))
+			continue;
+		if (*c == NULL)
+			*c = plan_add(ds->p, CHANGE_UPDATE_TEAM, NULL, t->name);
+		change_field(ds->p, *c, names[i], have[i], want[i]);
+	}
+}
+
+static void
+sync_teams_and_groups(struct dstate *ds)
+{
+	const struct desired *d = ds->d;
+	size_t i;
+
+	for (i = 0; i < d->ngroups; i++)
+		if (!str_in(ds->snap->groups, ds->snap->ngroups, d->groups[i]))
+			plan_add(ds->p, CHANGE_CREATE_GROUP, NULL, d->groups[i]);
+	for (i = 0; i < d->nteams; i++) {
+		const struct dteam *t = d->teams[i];
+		const struct steam *st = hmap_get(&ds->snap->teams_by_name,
+						  t->name);
+		struct change *c = NULL;
+
+		if (st == NULL) {
+			c = plan_add(ds->p, CHANGE_CREATE_TEAM, NULL, t->name);
+			team_fields(ds, t, NULL, &c);
+		} else if (team_managed(ds, t->name)) {
+			team_fields(ds, t, st, &c);
+		}
+	}
+}
+
+/* DESIGN §4: an empty or sharply shrunken source aborts the run: an
+ * outage or a wrong filter must never read as mass departure. */
+static int
+source_guards(const struct job_cfg *job, const struct desired *d,
+	      const struct snapshot *snap, struct err *e)
+{
+	long now = (long)d->nsource_users, last = snap->last_source_users;
+	int pct = job->safety.max_source_shrink_percent;
+
+	if (now == 0 && snap->job_members > 0)
+		return err_setc(e, ERR_SAFETY, "source returned no users while "
+		    "the store holds %zu members of job '%s': refusing to "
+		    "treat them as gone", snap->job_members, job->name);
+	if (last > 0 && pct >= 0 && now < last && (last - now) * 100 > pct * last)
+		return err_setc(e, ERR_SAFETY, "source shrank from %ld to %ld "
+		    "users since the last successful run (more than "
+		    "safety.max_source_shrink_percent %d%%): refusing",
+		    last, now, pct);
+	return 0;
+}
+
+int
+diff_build(const struct job_cfg *job, const struct desired *d,
+	   const struct snapshot *snap, int64_t now, struct plan *p,
+	   struct err *e)
+{
+	struct dstate ds = {
+		.job = job, .d = d, .snap = snap, .p = p, .a = p->arena,
+		.now = now, .used_after = snap->seats_used,
+	};
+	size_t i;
+
+	if (source_guards(job, d, snap, e) != 0)
+		return -1;
+	hmap_init(&ds.present);
+	hmap_init(&ds.is_new);
+	for (i = 0; i < d->nwarnings; i++)
+		plan_warn(p, &d->warnings[i]);
+	classify(&ds);
+	sync_teams_and_groups(&ds);
+	sync_members(&ds);
+	sync_gone(&ds);
+	allocate_seats(&ds);
+	p->source_users = (long)d->nsource_users;
+	plan_finish(p);
+	free(ds.cands);
+	hmap_release(&ds.present);
+	hmap_release(&ds.is_new);
+	return 0;
+}

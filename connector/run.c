@@ -1,0 +1,130 @@
+#include <string.h>
+#include <time.h>
+
+#include "diff.h"
+#include "run.h"
+#include "source.h"
+#include "util/log.h"
+
+static void
+run_init(struct run *r, const struct job_cfg *job)
+{
+	memset(r, 0, sizeof(*r));
+	r->job = job;
+	r->now = (int64_t)time(NULL);
+	arena_init(&r->arena);
+	recordset_init(&r->rs);
+}
+
+/* Email holders of this job, so that a duplicate keeps its incumbent. */
+static void
+incumbents(const struct snapshot *snap, struct hmap *out)
+{
+	const char *key;
+	void *val;
+	size_t i = 0;
+
+	hmap_init(out);
+	while (hmap_next(&snap->by_anchor, &i, &key, &val)) {
+		const struct smember *sm = val;
+
+		hmap_put(out, sm->email_key, (void *)sm->anchor);
+	}
+}
+
+static int
+load_snapshot(const struct job_cfg *job, struct store *s, struct run *r,
+	      struct err *e)
+{
+	if (s == NULL || r->have_snap)
+		return 0;
+	if (store_snapshot(s, job->name, &r->snap, e) != 0)
+		return -1;
+	r->have_snap = 1;
+	return 0;
+}
+
+int
+run_map(const struct job_cfg *job, struct store *s, struct run *r,
+	struct err *e)
+{
+	struct hmap inc;
+	int rc;
+
+	run_init(r, job);
+	log_info("job '%s': fetching from the %s source", job->name,
+		 source_ops_for(job->source.type)->type);
+	if (source_fetch_all(job, &r->rs, e) != 0)
+		return err_prefix(e, "job '%s'", job->name);
+	log_info("job '%s': %zu users, %zu groups", job->name, r->rs.nusers,
+		 r->rs.ngroups);
+	if (load_snapshot(job, s, r, e) != 0)
+		return -1;
+	if (r->have_snap)
+		incumbents(&r->snap, &inc);
+	rc = desired_build(job->mapping, &r->rs, r->have_snap ? &inc : NULL,
+			   &r->arena, &r->d, e);
+	if (r->have_snap)
+		hmap_release(&inc);
+	if (rc != 0)
+		return -1;
+	r->have_d = 1;
+	return 0;
+}
+
+int
+run_plan(const struct job_cfg *job, struct store *s, struct run *r,
+	 struct err *e)
+{
+	if (run_map(job, s, r, e) != 0)
+		return -1;
+	plan_init(&r->plan, &r->arena, job->name,
+		  store_fingerprint(&r->snap));
+	r->have_plan = 1;
+	if (diff_build(job, &r->d, &r->snap, r->now, &r->plan, e) != 0)
+		return err_prefix(e, "job '%s'", job->name);
+	return 0;
+}
+
+void
+run_release(struct run *r)
+{
+	if (r->have_plan)
+		plan_release(&r->plan);
+	if (r->have_d)
+		desired_release(&r->d);
+	if (r->have_snap)
+		snapshot_release(&r->snap);
+	recordset_release(&r->rs);
+	arena_release(&r->arena);
+	memset(r, 0, sizeof(*r));
+}
+
+int
+run_select_jobs(const struct config *c, char **names, int n,
+		const struct job_cfg **out, struct err *e)
+{
+	int i, k = 0;
+	size_t j;
+
+	if (c->njobs == 0)
+		return err_set(e, "'%s' defines no jobs", c->path);
+	if (n == 0) {
+		for (j = 0; j < c->njobs; j++)
+			out[k++] = &c->jobs[j];
+		return k;
+	}
+	for (i = 0; i < n; i++) {
+		const struct job_cfg *job = config_job(c, names[i]);
+
+		if (job == NULL)
+			return err_set(e, "no job '%s' in '%s'", names[i],
+				       c->path);
+		for (j = 0; j < (size_t)k; j++)
+			if (out[j] == job)
+				break;
+		if (j == (size_t)k && (size_t)k < c->njobs)
+			out[k++] = job;
+	}
+	return k;
+}

@@ -1,0 +1,46 @@
+/*
+ * run: one job's dry run, shared by plan, apply and preview: fetch the
+ * source, map it, load the store snapshot, diff.  Nothing is written.
+ *
+ * Ownership: everything (records, desired state, snapshot, plan) belongs
+ * to struct run and is freed by run_release().
+ */
+#ifndef HS_RUN_H
+#define HS_RUN_H
+
+#include <stdint.h>
+
+#include "config.h"
+#include "desired.h"
+#include "plan.h"
+#include "record.h"
+#include "store.h"
+#include "util/arena.h"
+#include "util/err.h"
+
+struct run {
+	const struct job_cfg *job;
+	int64_t now;			/* the run's start time */
+	struct arena arena;
+	struct recordset rs;
+	struct desired d;
+	struct snapshot snap;
+	struct plan plan;
+	int have_d, have_snap, have_plan;
+};
+
+/* Fetches and maps job (no store needed): fills r->rs and r->d. */
+int run_map(const struct job_cfg *job, struct store *s, struct run *r,
+	    struct err *e);
+/* run_map, then snapshot and diff: fills r->plan.  Safety refusals of
+ * the source guards are ERR_SAFETY. */
+int run_plan(const struct job_cfg *job, struct store *s, struct run *r,
+	     struct err *e);
+void run_release(struct run *r);
+
+/* Selects jobs by name from argv-style names (all jobs if n == 0).
+ * Returns the count written to out (size c->njobs), or -1 with e set. */
+int run_select_jobs(const struct config *c, char **names, int n,
+		    const struct job_cfg **out, struct err *e);
+
+#endif
