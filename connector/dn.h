@@ -21,5 +21,9 @@ char *dn_normalize_arena(struct arena *a, const char *dn);
 /* Appends the unescaped value of the first RDN's first AVA ("Pat, O'Neil"
  * for "cn=Pat\, O'Neil,ou=x").  Returns 0, or -1 if dn does not parse. */
 int dn_rdn_value(const char *dn, struct str *out);
+/* 0 if dn, should it parse, compares with normal forms by ASCII case
+ * folding alone (no spaces, escapes, quotes, multi-valued RDNs or
+ * non-ASCII bytes), so callers can skip dn_normalize(); else 1. */
+int dn_needs_normalize(const char *dn);
 
 #endif

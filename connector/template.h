@@ -4,7 +4,8 @@
  * Literal text and {...} expressions; {attr} is the attribute's first
  * value.  Filters: lower, upper, trim, title, default:X (X is itself a
  * template, so "{displayName|default:{givenName} {sn}}" works), 
- * strip_prefix:X, replace:RE:TO (POSIX ERE with GNU \w etc, all matches),
+ * strip_prefix:X, replace:RE:TO (POSIX ERE with GNU \w etc, and \d read
+ * as [0-9]; all matches),
  * match:RE (first capture group, or whole match; empty if none), rdn
  * (first RDN value of a DN), first.  "\{" "\}" "\|" "\:" escape.
  *
