@@ -7,7 +7,7 @@
  * password_file, ca_file, token_file, source.path) are resolved against the
  * config file's directory.  Secrets are not read here: only their file
  * names or environment variable names are kept; sources read them when
- * they connect (source_read_secret()).
+ * they connect (config_read_secret()).
  *
  * Ownership: config_free() frees everything, mappings included.
  */

@@ -61,6 +61,7 @@ struct mapping {
 	struct filter *include;		/* NULL: all users */
 	char *include_text;
 	char *role_default;		/* default "Member" */
+	int role_default_line, role_default_col;	/* 0: not given */
 	struct role_rule *role_rules;
 	size_t nrole_rules;
 	struct team_rule *teams;
