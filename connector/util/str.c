@@ -61,17 +61,26 @@ void
 str_addf(struct str *s, const char *fmt, ...)
 {
 	va_list ap;
+	size_t room;
 	int n;
 
+	/* Format straight into the spare room; only a longer result formats
+	 * a second time, after growing the buffer. */
+	reserve(s, 64);
+	room = s->cap - s->len;
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
+	n = vsnprintf(s->buf + s->len, room, fmt, ap);
 	va_end(ap);
-	if (n <= 0)
+	if (n <= 0) {
+		s->buf[s->len] = '\0';
 		return;
-	reserve(s, (size_t)n);
-	va_start(ap, fmt);
-	vsnprintf(s->buf + s->len, (size_t)n + 1, fmt, ap);
-	va_end(ap);
+	}
+	if ((size_t)n >= room) {
+		reserve(s, (size_t)n);
+		va_start(ap, fmt);
+		vsnprintf(s->buf + s->len, (size_t)n + 1, fmt, ap);
+		va_end(ap);
+	}
 	s->len += (size_t)n;
 }
 

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# The benchmark (make bench): 100,000 people and 2,500 groups in a private
+# slapd, harmony-sync against the floor of a paged ldapsearch.
+#
+#   bench.sh BIN [--people N] [--groups G]
+#
+# Prints each step's wall time and peak RSS, the ratio of harmony-sync's
+# full fetch (test-connection) and of each plan/apply to the ldapsearch
+# floor, and the peak RSS per member.  slapd is stopped and the temp
+# directory removed on any exit.
+set -eu
+bin=${1:?usage: bench.sh BIN [--people N] [--groups G]}; shift
+people=100000 groups=2500
+while [ $# -gt 0 ]; do
+	case $1 in
+	--people) people=$2; shift 2 ;;
+	--groups) groups=$2; shift 2 ;;
+	*) echo "bench.sh: unknown option '$1'" >&2; exit 1 ;;
+	esac
+done
+here=$(cd "$(dirname "$0")" && pwd)
+dir=$(mktemp -d "${TMPDIR:-/tmp}/hs-bench.XXXXXX")
+trap 'bash "$here/slapd.sh" clean "$dir/slapd" || true; rm -rf "$dir"' EXIT
+trap 'exit 130' INT TERM
+[ -x /usr/bin/time ] || { echo "bench.sh: needs /usr/bin/time (apt-get install time)" >&2; exit 1; }
+
+# timed NAME CMD...: runs CMD with stdout to /dev/null, records "wall rss"
+# in $dir/NAME.t and prints a line.  Exit 2 (plan found changes) is fine.
+timed() {
+	local name=$1 rc=0; shift
+	/usr/bin/time -f '%e %M' -o "$dir/$name.t" "$@" >/dev/null 2>"$dir/$name.err" || rc=$?
+	if [ "$rc" -ne 0 ] && [ "$rc" -ne 2 ]; then
+		echo "bench.sh: '$name' failed (exit $rc):" >&2
+		tail -n 5 "$dir/$name.err" >&2
+		exit 1
+	fi
+	# time adds "Command exited with non-zero status 2" before the figures.
+	tail -n 1 "$dir/$name.t" >"$dir/$name.t.1" && mv "$dir/$name.t.1" "$dir/$name.t"
+	read -r wall rss <"$dir/$name.t"
+	printf '%-22s %8.2f s %9d KB\n' "$name" "$wall" "$rss"
+}
+wall() { cut -d' ' -f1 "$dir/$1.t"; }
+rss() { cut -d' ' -f2 "$dir/$1.t"; }
+
+echo "== $people people, $groups groups"
+timed generate python3 "$here/gen_org.py" --people "$people" --groups "$groups" \
+	--out "$dir/org.ldif"
+timed slapadd+start bash "$here/slapd.sh" start "$dir/slapd" --ldif "$dir/org.ldif"
+bash "$here/slapd.sh" config "$dir/slapd" "$here/../mappings/openldap.yaml" \
+	"$dir/state.db" "$people" >"$dir/hs.yaml"
+url=$(cat "$dir/slapd/url")
+
+# The floor: best of three paged reads of the same entries and attributes.
+best=""
+for i in 1 2 3; do
+	timed "ldapsearch-$i" ldapsearch -x -LLL -H "$url" \
+		-D cn=harmony-sync,ou=services,dc=example,dc=com -y "$dir/slapd/service.pw" \
+		-b ou=people,dc=example,dc=com -E pr=1000/noprompt \
+		"(objectClass=inetOrgPerson)" '*' entryUUID
+	w=$(wall "ldapsearch-$i")
+	if [ -z "$best" ] || awk "BEGIN{exit !($w < $best)}"; then best=$w; fi
+done
+echo "floor (best ldapsearch): $best s"
+
+cfg=(-c "$dir/hs.yaml")
+timed fetch "$bin" "${cfg[@]}" test-connection
+timed plan-empty-store "$bin" "${cfg[@]}" plan
+timed apply "$bin" "${cfg[@]}" apply
+timed plan-no-change "$bin" "${cfg[@]}" plan
+
+echo "== ratios to the floor, and memory"
+for n in fetch plan-empty-store apply plan-no-change; do
+	awk -v n="$n" -v w="$(wall "$n")" -v f="$best" -v r="$(rss "$n")" -v p="$people" \
+		'BEGIN { printf "%-22s %6.2fx floor  %8.0f bytes RSS per member\n", n, w / f, r * 1024 / p }'
+done

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# The demo (make demo): a private slapd with a ~300-person sample org
+# (scripts/gen_org.py --quirks), a config pointing at it with
+# mappings/openldap.yaml, then check -> plan -> apply -> members ->
+# orgchart.  slapd is stopped and the temp directory removed on any exit.
+#
+#   demo.sh BIN [--keep]     --keep leaves the directory (and its store)
+set -eu
+bin=${1:?usage: demo.sh BIN [--keep]}
+keep=${2:-}
+here=$(cd "$(dirname "$0")" && pwd)
+root=$here/..
+dir=$(mktemp -d "${TMPDIR:-/tmp}/hs-demo.XXXXXX")
+
+cleanup() {
+	bash "$here/slapd.sh" stop "$dir/slapd" || true
+	if [ "$keep" = --keep ]; then
+		echo "demo: kept $dir (config $dir/harmony-sync.yaml)" >&2
+	else
+		bash "$here/slapd.sh" clean "$dir/slapd" || true
+		rm -rf "$dir"
+	fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "generating a 300-person org with the usual directory quirks"
+python3 "$here/gen_org.py" --people 300 --groups 20 --quirks \
+	--out "$dir/org.ldif"
+step "starting a private slapd"
+bash "$here/slapd.sh" start "$dir/slapd" --ldif "$dir/org.ldif"
+bash "$here/slapd.sh" config "$dir/slapd" "$root/mappings/openldap.yaml" \
+	"$dir/state.db" 250 >"$dir/harmony-sync.yaml"
+cfg=(-c "$dir/harmony-sync.yaml")
+
+step "harmony-sync check"
+"$bin" "${cfg[@]}" check
+step "harmony-sync test-connection"
+"$bin" "${cfg[@]}" test-connection
+step "harmony-sync seats capacity 250"
+"$bin" "${cfg[@]}" seats capacity 250 ||
+	echo "demo: could not set the capacity; members will have no seats" >&2
+step "harmony-sync plan (exit 2: there are changes; first 40 lines and the summary)"
+rc=0; "$bin" "${cfg[@]}" plan >"$dir/plan.txt" || rc=$?
+head -n 40 "$dir/plan.txt"; echo "..."; tail -n 1 "$dir/plan.txt"
+[ "$rc" -eq 2 ] || [ "$rc" -eq 0 ] || exit "$rc"
+step "harmony-sync apply (summary)"
+"$bin" "${cfg[@]}" apply | tail -n 1
+step "harmony-sync plan again (nothing to do)"
+"$bin" "${cfg[@]}" plan | tail -n 1
+step "harmony-sync members (first 15)"
+"$bin" "${cfg[@]}" members | head -n 16
+step "harmony-sync orgchart (first 25 lines)"
+"$bin" "${cfg[@]}" orgchart | head -n 25
+step "done"
