@@ -73,6 +73,7 @@ struct snapshot {
 	long last_source_users;		/* users seen by this job's last
 					 * successful apply, -1 if none */
 	size_t job_members;		/* members managed by this job */
+	char fingerprint[32];		/* "g<generation>" */
 };
 
 /* Opens (creating and migrating as needed).  *out on success. */
@@ -84,7 +85,14 @@ int store_snapshot(struct store *s, const char *job, struct snapshot *out,
 		   struct err *e);
 void snapshot_release(struct snapshot *snap);
 
-/* The fingerprint string of the store's generation ("g42"). */
+/* The fingerprint string of the store's generation ("g42"); valid as long
+ * as snap. */
 const char *store_fingerprint(const struct snapshot *snap);
+
+/* Sets meta.seat_capacity (config seats.capacity, `seats capacity N`) in
+ * its own transaction.  Refused (-1, nothing written) when n < 0 or when
+ * more than n seats are allocated: seats never exceed capacity (DESIGN §1).
+ * Setting the value it already has writes nothing. */
+int store_set_capacity(struct store *s, int n, struct err *e);
 
 #endif
