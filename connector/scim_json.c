@@ -1,0 +1,409 @@
+/*
+ * scim_json: the pure half of the SCIM source (see scim.h).  A resource is
+ * flattened into record attributes by path (record.h): "userName",
+ * "name.givenName", "emails.value" (every email), "emails[work].value",
+ * "emails[primary].value" (the primary one, else the first), "active"
+ * ("true"/"false"), and the enterprise extension both as plain names
+ * ("department", "manager") and full paths ("urn:...:User:department").
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <jansson.h>
+
+#include "scim.h"
+
+/* Hostile input bounds: record_builder looks names up linearly, and the
+ * walk recurses. */
+#define MAX_DEPTH 6
+#define MAX_VALUES 20000
+
+struct flat {
+	struct record_builder *b;
+	size_t nvals;
+};
+
+static void
+add_val(struct flat *f, const char *name, const char *v)
+{
+	if (f->nvals >= MAX_VALUES || strlen(name) > 512)
+		return;
+	record_builder_add(f->b, name, v, strlen(v));
+	f->nvals++;
+}
+
+/* Text of a scalar; NULL for null, objects and arrays. */
+static const char *
+scalar_text(json_t *v, char *buf, size_t n)
+{
+	switch (json_typeof(v)) {
+	case JSON_STRING: return json_string_value(v);
+	case JSON_TRUE: return "true";
+	case JSON_FALSE: return "false";
+	case JSON_INTEGER:
+		snprintf(buf, n, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		return buf;
+	case JSON_REAL:
+		snprintf(buf, n, "%.17g", json_real_value(v));
+		return buf;
+	default: return NULL;
+	}
+}
+
+static void walk(struct flat *f, json_t *v, const char *name, int depth);
+
+static void
+walk_object(struct flat *f, json_t *obj, const char *prefix, int depth)
+{
+	const char *k;
+	json_t *v;
+	struct str name = STR_INIT;
+
+	json_object_foreach(obj, k, v) {
+		str_reset(&name);
+		if (*prefix)
+			str_addf(&name, "%s.", prefix);
+		str_adds(&name, k);
+		walk(f, v, str_cstr(&name), depth + 1);
+	}
+	str_release(&name);
+}
+
+/* Multi-valued complex attribute (emails, phoneNumbers, members...):
+ * every element under "name", typed ones also under "name[type]", and
+ * the primary one (else the first object) under "name[primary]". */
+static void
+walk_array(struct flat *f, json_t *arr, const char *name, int depth)
+{
+	size_t i;
+	json_t *el, *primary = NULL, *first = NULL;
+	struct str sub = STR_INIT;
+
+	json_array_foreach(arr, i, el) {
+		if (!json_is_object(el)) {
+			walk(f, el, name, depth);
+			continue;
+		}
+		if (first == NULL)
+			first = el;
+		if (primary == NULL && json_is_true(json_object_get(el, "primary")))
+			primary = el;
+		walk_object(f, el, name, depth);
+		const char *type = json_string_value(json_object_get(el, "type"));
+		if (type != NULL && *type && strlen(type) < 64) {
+			str_reset(&sub);
+			str_addf(&sub, "%s[%s]", name, type);
+			walk_object(f, el, str_cstr(&sub), depth);
+		}
+	}
+	if (primary == NULL)
+		primary = first;
+	if (primary != NULL) {
+		str_reset(&sub);
+		str_addf(&sub, "%s[primary]", name);
+		walk_object(f, primary, str_cstr(&sub), depth);
+	}
+	str_release(&sub);
+}
+
+static void
+walk(struct flat *f, json_t *v, const char *name, int depth)
+{
+	char buf[64];
+	const char *t;
+
+	if (depth > MAX_DEPTH)
+		return;
+	if (json_is_object(v))
+		walk_object(f, v, name, depth);
+	else if (json_is_array(v))
+		walk_array(f, v, name, depth);
+	else if ((t = scalar_text(v, buf, sizeof(buf))) != NULL)
+		add_val(f, name, t);
+}
+
+/* An extension object "urn:...:User": its attributes under full paths
+ * ("urn:...:User:department"), and the enterprise one's also under plain
+ * names, as mappings write them (DESIGN §5).  Providers send manager as
+ * {"value": id} or as a bare id string: both give "manager" = id. */
+static void
+walk_extension(struct flat *f, const char *urn, json_t *ext)
+{
+	int plain = strcmp(urn, SCIM_ENTERPRISE) == 0;
+	struct str full = STR_INIT;
+	const char *k;
+	json_t *v;
+
+	json_object_foreach(ext, k, v) {
+		int is_mgr = plain && strcmp(k, "manager") == 0;
+
+		str_reset(&full);
+		str_addf(&full, "%s:%s", urn, k);
+		if (is_mgr && json_is_string(v)) {
+			add_val(f, "manager", json_string_value(v));
+			str_adds(&full, ".value");
+			add_val(f, str_cstr(&full), json_string_value(v));
+			continue;
+		}
+		walk(f, v, str_cstr(&full), 1);
+		if (is_mgr && json_is_object(v)) {
+			const char *id = json_string_value(json_object_get(v, "value"));
+			if (id != NULL)
+				add_val(f, "manager", id);
+			continue;
+		}
+		if (plain)
+			walk(f, v, k, 1);
+	}
+	str_release(&full);
+}
+
+static int
+inactive(json_t *res)
+{
+	json_t *a = json_object_get(res, "active");
+
+	/* Some providers send the string "False". */
+	return json_is_false(a) ||
+	       (json_is_string(a) && strcasecmp(json_string_value(a), "false") == 0);
+}
+
+static void
+add_members(struct record_builder *b, json_t *members)
+{
+	size_t i;
+	json_t *m;
+
+	/* Members without "type" or "$ref", or as bare id strings, are
+	 * accepted: the id resolves to a user or a group by key. */
+	json_array_foreach(members, i, m) {
+		const char *id = json_is_string(m) ? json_string_value(m)
+			: json_string_value(json_object_get(m, "value"));
+
+		if (id != NULL && *id)
+			record_builder_add_member(b, id, id);
+	}
+}
+
+static struct record *
+build(json_t *res, const char *id, enum record_kind kind,
+      struct record_builder *b)
+{
+	struct flat f = { b, 0 };
+	const char *k;
+	json_t *v;
+
+	json_object_foreach(res, k, v) {
+		if (strcmp(k, "schemas") == 0)
+			continue;
+		if (kind == RECORD_GROUP && strcmp(k, "members") == 0) {
+			if (json_is_array(v))
+				add_members(b, v);
+			continue;
+		}
+		if (strncmp(k, "urn:", 4) == 0 && json_is_object(v))
+			walk_extension(&f, k, v);
+		else
+			walk(&f, v, k, 1);
+	}
+	return record_builder_finish(b, kind, id, id, id);
+}
+
+int
+scim_page_parse(const char *body, size_t len, enum record_kind kind,
+		int drop_inactive, struct record_builder *b,
+		struct scim_page *out, struct err *e)
+{
+	json_error_t je;
+	json_t *root, *res, *tot, *el;
+	struct scim_page p = { -1, 0, NULL, NULL };
+	size_t i;
+	int rc = -1;
+
+	root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je);
+	if (root == NULL) {
+		err_setc(e, ERR_FETCH, "malformed JSON at line %d: %s", je.line,
+			 je.text);
+		return -1;
+	}
+	if (!json_is_object(root)) {
+		err_setc(e, ERR_FETCH, "response is not a JSON object");
+		goto out;
+	}
+	tot = json_object_get(root, "totalResults");
+	if (tot != NULL && (!json_is_integer(tot) || json_integer_value(tot) < 0)) {
+		err_setc(e, ERR_FETCH, "totalResults is not a non-negative integer");
+		goto out;
+	}
+	p.total = tot ? (long)json_integer_value(tot) : -1;
+	res = json_object_get(root, "Resources");
+	if (res == NULL && p.total > 0) {
+		err_setc(e, ERR_FETCH, "response has totalResults %ld but no Resources",
+			 p.total);
+		goto out;
+	}
+	if (res != NULL && !json_is_array(res)) {
+		err_setc(e, ERR_FETCH, "Resources is not an array");
+		goto out;
+	}
+	p.n = res ? json_array_size(res) : 0;
+	p.ids = arena_zalloc(b->arena, (p.n + 1) * sizeof(*p.ids));
+	p.recs = arena_zalloc(b->arena, (p.n + 1) * sizeof(*p.recs));
+	json_array_foreach(res, i, el) {
+		const char *id = json_string_value(json_object_get(el, "id"));
+
+		if (!json_is_object(el) || id == NULL || *id == '\0') {
+			err_setc(e, ERR_FETCH, "resource %zu of the page has no id", i + 1);
+			goto out;
+		}
+		p.ids[i] = arena_strdup(b->arena, id);
+		if (kind == RECORD_USER && drop_inactive && inactive(el))
+			continue;
+		p.recs[i] = build(el, id, kind, b);
+	}
+	*out = p;
+	rc = 0;
+out:
+	json_decref(root);
+	return rc;
+}
+
+static int
+parse_date(const char *v, time_t *t)
+{
+	static const char *const fmts[] = {
+		"%a, %d %b %Y %H:%M:%S GMT",	/* IMF-fixdate */
+		"%A, %d-%b-%y %H:%M:%S GMT",	/* RFC 850 */
+		"%a %b %e %H:%M:%S %Y",		/* asctime */
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(fmts) / sizeof(fmts[0]); i++) {
+		struct tm tm;
+		const char *end;
+
+		memset(&tm, 0, sizeof(tm));
+		end = strptime(v, fmts[i], &tm);
+		if (end == NULL)
+			continue;
+		while (isspace((unsigned char)*end))
+			end++;
+		if (*end != '\0')
+			continue;
+		*t = timegm(&tm);
+		return *t == (time_t)-1 ? -1 : 0;
+	}
+	return -1;
+}
+
+int
+scim_retry_after(const char *v, time_t now, long *secs)
+{
+	const char *p;
+	time_t t;
+
+	if (v == NULL)
+		return -1;
+	while (isspace((unsigned char)*v))
+		v++;
+	for (p = v; isdigit((unsigned char)*p); p++)
+		;
+	if (p > v) {
+		const char *q = p;
+		long n = 0;
+
+		while (isspace((unsigned char)*q))
+			q++;
+		if (*q != '\0')
+			return -1;
+		/* Saturate: the caller caps the wait anyway. */
+		for (q = v; q < p && n < 1000000; q++)
+			n = n * 10 + (*q - '0');
+		*secs = n;
+		return 0;
+	}
+	if (parse_date(v, &t) < 0)
+		return -1;
+	*secs = t > now ? (long)(t - now) : 0;
+	return 0;
+}
+
+void
+scim_filter_eq(struct str *out, const char *attr, const char *value)
+{
+	str_addf(out, "%s eq ", attr);
+	str_add_json(out, value);
+}
+
+void
+scim_url_escape(struct str *out, const char *p)
+{
+	for (; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if (isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~')
+			str_addc(out, (char)c);
+		else
+			str_addf(out, "%%%02X", c);
+	}
+}
+
+int
+scim_content_type_ok(const char *ct)
+{
+	static const char *const ok[] = { "application/scim+json",
+					   "application/json" };
+	size_t i;
+
+	if (ct == NULL)
+		return 0;
+	while (isspace((unsigned char)*ct))
+		ct++;
+	for (i = 0; i < 2; i++) {
+		size_t n = strlen(ok[i]);
+
+		if (strncasecmp(ct, ok[i], n) == 0 &&
+		    (ct[n] == '\0' || ct[n] == ';' || isspace((unsigned char)ct[n])))
+			return 1;
+	}
+	return 0;
+}
+
+/* Appends s keeping printable ASCII and UTF-8 bytes, control characters
+ * as spaces, at most max bytes. */
+static void
+add_printable(struct str *out, const char *s, size_t max)
+{
+	size_t i;
+
+	for (i = 0; s[i] && i < max; i++)
+		str_addc(out, (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? ' ' : s[i]);
+	if (s[i])
+		str_adds(out, "...");
+}
+
+void
+scim_error_summary(const char *body, size_t len, struct str *out)
+{
+	json_t *root = json_loadb(body, len, 0, NULL);
+	const char *type, *detail;
+	struct str tmp = STR_INIT;
+
+	if (root == NULL)
+		return;
+	type = json_string_value(json_object_get(root, "scimType"));
+	detail = json_string_value(json_object_get(root, "detail"));
+	if (type != NULL) {
+		add_printable(&tmp, type, 40);
+		if (detail != NULL)
+			str_adds(&tmp, ": ");
+	}
+	if (detail != NULL)
+		add_printable(&tmp, detail, 160);
+	str_add_utf8_clean(out, tmp.buf ? tmp.buf : "", tmp.len);
+	str_release(&tmp);
+	json_decref(root);
+}
