@@ -730,6 +730,8 @@ check_seats(struct applier *a)
 	sqlite3_finalize(st);
 	if (rc != SQLITE_ROW)
 		return store_sqlerr(a->s, a->e, "cannot count seats");
+	if (cap < 0)	/* following the config: the plan carries it */
+		cap = a->p->seats.capacity;
 	if (used > cap)
 		return err_set(a->e, "allocated seats would exceed the capacity "
 			       "(%" PRId64 " > %" PRId64 "): nothing applied",
@@ -913,8 +915,10 @@ apply_record_run(struct store *s, const char *job, int64_t now,
 		return err_set(e, "cannot record a run without job and outcome");
 	if (store_begin(s, e) < 0)
 		goto out;
+	/* History only: the workspace did not change, so the generation
+	 * stays and saved plans stay valid. */
 	if (insert_run(&a, job, outcome, source_users, &none) < 0 ||
-	    store_bump_generation(s, e) < 0 || store_commit(s, e) < 0)
+	    store_commit(s, e) < 0)
 		goto out;
 	ret = 0;
 out:

@@ -34,7 +34,8 @@ int apply_plan(struct store *s, const struct plan *p, int64_t now,
 
 /* Records a run that changed nothing or failed (plan-only runs are not
  * recorded).  outcome: "ok", "refused", "error: ...".  source_users < 0:
- * unknown.  Its own transaction; bumps the generation like any write. */
+ * unknown.  Its own transaction; history only, so the generation (and
+ * with it every saved plan) stays valid. */
 int apply_record_run(struct store *s, const char *job, int64_t now,
 		     const char *outcome, long source_users, struct err *e);
 

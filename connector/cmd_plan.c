@@ -151,7 +151,8 @@ cmd_plan(struct ctx *ctx, int argc, char **argv)
 	if (ctx_open_store(ctx, &store) != 0)
 		goto out;
 	for (i = 0; i < n; i++) {
-		if (run_plan(jobs[i], store, &r, &ctx->err) != 0) {
+		if (run_plan(jobs[i], ctx->cfg->seat_capacity, store, &r,
+			     &ctx->err) != 0) {
 			run_release(&r);
 			goto out;
 		}
@@ -277,7 +278,8 @@ cmd_apply(struct ctx *ctx, int argc, char **argv)
 	if (ctx_open_store(ctx, &store) != 0)
 		goto out;
 	for (i = 0; i < n; i++) {
-		if (run_plan(jobs[i], store, &r, &ctx->err) != 0) {
+		if (run_plan(jobs[i], ctx->cfg->seat_capacity, store, &r,
+			     &ctx->err) != 0) {
 			apply_record_run(store, jobs[i]->name, r.now,
 					 ctx->err.code == ERR_SAFETY ?
 					 "refused" : "error", -1, NULL);

@@ -26,8 +26,10 @@ struct dstate {
 				 * the dmember (new), for everyone who will
 				 * exist after the run */
 	struct hmap is_new;	/* anchor -> dmember created by this run */
-	struct seat_cand *cands;
+	struct seat_cand *cands;	/* unseated, eligible */
 	size_t ncands, capcands;
+	struct seat_cand *holders;	/* seated, eligible, not pinned */
+	size_t nholders, capholders;
 	int used_after;
 };
 
@@ -269,13 +271,13 @@ seat_change(struct dstate *ds, enum change_op op, const char *anchor,
 }
 
 static void
-seat_candidate(struct dstate *ds, const struct dmember *dm, int64_t created)
+seat_candidate(struct seat_cand **v, size_t *n, size_t *cap,
+	       const struct dmember *dm, int64_t created)
 {
 	struct seat_cand *sc;
 
-	ds->cands = xgrow(ds->cands, &ds->capcands, ds->ncands + 1,
-			  sizeof(*ds->cands));
-	sc = &ds->cands[ds->ncands++];
+	*v = xgrow(*v, cap, *n + 1, sizeof(**v));
+	sc = &(*v)[(*n)++];
 	sc->anchor = dm->anchor;
 	sc->email_key = dm->email_key;
 	sc->priority = dm->priority;
@@ -289,7 +291,8 @@ member_seat(struct dstate *ds, const struct dmember *dm,
 {
 	if (sm == NULL) {
 		if (dm->eligible)
-			seat_candidate(ds, dm, ds->now);
+			seat_candidate(&ds->cands, &ds->ncands, &ds->capcands,
+				       dm, ds->now);
 		return;
 	}
 	if (sm->pinned & PIN_SEAT)
@@ -298,7 +301,11 @@ member_seat(struct dstate *ds, const struct dmember *dm,
 		seat_change(ds, CHANGE_DEALLOCATE_SEAT, dm->anchor, dm->email,
 			    "no longer eligible (seat.eligible)");
 	else if (!sm->seat && dm->eligible)
-		seat_candidate(ds, dm, sm->created_at);
+		seat_candidate(&ds->cands, &ds->ncands, &ds->capcands, dm,
+			       sm->created_at);
+	else if (sm->seat)
+		seat_candidate(&ds->holders, &ds->nholders, &ds->capholders,
+			       dm, sm->created_at);
 }
 
 /* Pass 2: changes for everyone the source returned. */
@@ -374,13 +381,39 @@ sync_gone(struct dstate *ds)
 	}
 }
 
+/*
+ * A capacity lowered by hand below the seats in use: the job's unpinned
+ * holders lose seats, last in allocation order first, and the plan says so
+ * (DESIGN §1: never silently; plan_check_safety counts these).
+ */
+static void
+shed_seats(struct dstate *ds)
+{
+	int excess = ds->used_after - ds->snap->capacity;
+	const char *why;
+	size_t i;
+
+	if (excess <= 0 || ds->nholders == 0)
+		return;
+	why = arena_printf(ds->a, PLAN_REASON_CAPACITY " to %d",
+			   ds->snap->capacity);
+	seats_order(ds->holders, ds->nholders);
+	for (i = ds->nholders; i > 0 && excess > 0; i--, excess--) {
+		const struct dmember *dm = ds->holders[i - 1].data;
+
+		seat_change(ds, CHANGE_DEALLOCATE_SEAT, dm->anchor, dm->email,
+			    why);
+	}
+}
+
 static void
 allocate_seats(struct dstate *ds)
 {
-	int free_seats = seats_free(ds->snap->capacity, ds->used_after);
-	int allocated = 0;
+	int free_seats, allocated = 0;
 	size_t i;
 
+	shed_seats(ds);
+	free_seats = seats_free(ds->snap->capacity, ds->used_after);
 	seats_order(ds->cands, ds->ncands);
 	for (i = 0; i < ds->ncands; i++) {
 		const struct dmember *dm = ds->cands[i].data;
@@ -513,6 +546,7 @@ diff_build(const struct job_cfg *job, const struct desired *d,
 	p->source_users = (long)d->nsource_users;
 	plan_finish(p);
 	free(ds.cands);
+	free(ds.holders);
 	hmap_release(&ds.present);
 	hmap_release(&ds.is_new);
 	return 0;

@@ -178,13 +178,21 @@ plan_empty(const struct plan *p)
 	return p->nchanges == 0;
 }
 
+/* Deletions, and seats lost only to a lowered capacity: both take access
+ * away from people still in the directory's good standing. */
 static size_t
 member_deletes(const struct plan *p)
 {
 	size_t i, n = 0;
 
-	for (i = 0; i < p->nchanges; i++)
-		n += p->changes[i].op == CHANGE_DELETE_MEMBER;
+	for (i = 0; i < p->nchanges; i++) {
+		const struct change *c = &p->changes[i];
+
+		n += c->op == CHANGE_DELETE_MEMBER ||
+		     (c->op == CHANGE_DEALLOCATE_SEAT && c->detail != NULL &&
+		      strncmp(c->detail, PLAN_REASON_CAPACITY,
+			      strlen(PLAN_REASON_CAPACITY)) == 0);
+	}
 	return n;
 }
 
@@ -196,7 +204,7 @@ plan_check_safety(const struct plan *p, const struct safety_cfg *s,
 
 	if (s->max_deletes >= 0 && del > (size_t)s->max_deletes)
 		return err_setc(e, ERR_SAFETY,
-		    "refusing to delete %zu members: safety.max_deletes is %d "
+		    "refusing to delete or unseat %zu members: safety.max_deletes is %d "
 		    "(review the plan, then apply --force)", del,
 		    s->max_deletes);
 	/* Percent of the members this job manages; a tiny job deleting one
@@ -205,7 +213,7 @@ plan_check_safety(const struct plan *p, const struct safety_cfg *s,
 	if (s->max_delete_percent >= 0 && del > 1 && managed > 0 &&
 	    del * 100 > (size_t)s->max_delete_percent * managed)
 		return err_setc(e, ERR_SAFETY,
-		    "refusing to delete %zu of %zu members (%zu%%): "
+		    "refusing to delete or unseat %zu of %zu members (%zu%%): "
 		    "safety.max_delete_percent is %d (review the plan, then "
 		    "apply --force)", del, managed, del * 100 / managed,
 		    s->max_delete_percent);

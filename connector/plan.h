@@ -39,6 +39,10 @@ enum change_op {
 	CHANGE__COUNT
 };
 
+/* The reason on a deallocate_seat that only a lowered capacity causes:
+ * such losses count against safety.max_deletes (DESIGN §1). */
+#define PLAN_REASON_CAPACITY "seat capacity lowered"
+
 /* "create_member" etc. (DESIGN §6); change_op_parse returns -1 if unknown. */
 const char *change_op_name(enum change_op op);
 int change_op_parse(const char *name);

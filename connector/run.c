@@ -73,11 +73,13 @@ run_map(const struct job_cfg *job, struct store *s, struct run *r,
 }
 
 int
-run_plan(const struct job_cfg *job, struct store *s, struct run *r,
-	 struct err *e)
+run_plan(const struct job_cfg *job, int capacity, struct store *s,
+	 struct run *r, struct err *e)
 {
 	if (run_map(job, s, r, e) != 0)
 		return -1;
+	if (r->snap.capacity < 0)
+		r->snap.capacity = capacity;
 	plan_init(&r->plan, &r->arena, job->name,
 		  store_fingerprint(&r->snap));
 	r->have_plan = 1;

@@ -32,10 +32,11 @@ struct run {
 /* Fetches and maps job (no store needed): fills r->rs and r->d. */
 int run_map(const struct job_cfg *job, struct store *s, struct run *r,
 	    struct err *e);
-/* run_map, then snapshot and diff: fills r->plan.  Safety refusals of
- * the source guards are ERR_SAFETY. */
-int run_plan(const struct job_cfg *job, struct store *s, struct run *r,
-	     struct err *e);
+/* run_map, then snapshot and diff: fills r->plan.  capacity is the
+ * config's seats.capacity, used unless an admin set one in the store.
+ * Safety refusals of the source guards are ERR_SAFETY. */
+int run_plan(const struct job_cfg *job, int capacity, struct store *s,
+	     struct run *r, struct err *e);
 void run_release(struct run *r);
 
 /* Selects jobs by name from argv-style names (all jobs if n == 0).

@@ -20,8 +20,10 @@
 static const char *const migrations[] = {
 	/* 1: the workspace model of DESIGN §1 and the run history. */
 	"CREATE TABLE meta(key TEXT PRIMARY KEY, value) WITHOUT ROWID;"
+	/* seat_capacity -1: follow the config's seats.capacity until an
+	 * admin sets one with `seats capacity N`. */
 	"INSERT INTO meta(key, value) VALUES ('generation', 0),"
-	" ('seat_capacity', 0);"
+	" ('seat_capacity', -1);"
 	"CREATE TABLE members("
 	" id INTEGER PRIMARY KEY,"
 	" job TEXT, anchor TEXT,"		/* both NULL: manual member */
@@ -316,24 +318,17 @@ store_close(struct store *s)
 int
 store_set_capacity(struct store *s, int n, struct err *e)
 {
-	int64_t used, cur;
+	int64_t cur;
 
 	if (n < 0)
 		return err_set(e, "seat capacity must be 0 or more, not %d", n);
 	if (store_begin(s, e) < 0)
 		return -1;
-	if (meta_int(s, "seat_capacity", &cur, e) < 0 ||
-	    query_int(s, "SELECT count(*) FROM members WHERE seat = 1", NULL,
-		      0, &used, e) < 0)
+	if (meta_int(s, "seat_capacity", &cur, e) < 0)
 		goto fail;
 	if (cur == n) {
 		store_rollback(s);
 		return 0;
-	}
-	if (used > n) {
-		err_set(e, "cannot set seat capacity to %d: %" PRId64 " seats "
-			"are allocated (deallocate some first)", n, used);
-		goto fail;
 	}
 	if (meta_set(s, "seat_capacity", n, e) < 0 ||
 	    store_bump_generation(s, e) < 0 || store_commit(s, e) < 0)
@@ -690,7 +685,7 @@ load_meta(struct store *s, const char *job, struct snapshot *snap,
 		      " outcome = 'ok' ORDER BY id DESC LIMIT 1", job, -1,
 		      &last, e) < 0)
 		return -1;
-	snap->capacity = cap > INT32_MAX ? INT32_MAX : (int)cap;
+	snap->capacity = cap > INT32_MAX ? INT32_MAX : cap < 0 ? -1 : (int)cap;
 	snap->last_source_users = (long)last;
 	snprintf(snap->fingerprint, sizeof(snap->fingerprint), "g%" PRId64,
 		 snap->generation);

@@ -4,7 +4,8 @@
  * views.  Only store.c and apply.c include sqlite3.h.
  *
  * The database runs in WAL mode with foreign keys on.  Every write
- * transaction bumps meta.generation; a plan records it as its
+ * transaction that changes the workspace bumps meta.generation (run
+ * history alone does not); a plan records it as its
  * store_fingerprint and a saved plan is refused when it no longer matches.
  */
 #ifndef HS_STORE_H
@@ -67,7 +68,8 @@ struct snapshot {
 	struct hmap teams_by_name;
 	const char **groups;		/* team group names, sorted */
 	size_t ngroups;
-	int capacity;
+	int capacity;			/* -1: not set by hand, the
+					 * config's seats.capacity applies */
 	int seats_used;
 	int64_t generation;
 	long last_source_users;		/* users seen by this job's last
@@ -89,10 +91,11 @@ void snapshot_release(struct snapshot *snap);
  * as snap. */
 const char *store_fingerprint(const struct snapshot *snap);
 
-/* Sets meta.seat_capacity (config seats.capacity, `seats capacity N`) in
- * its own transaction.  Refused (-1, nothing written) when n < 0 or when
- * more than n seats are allocated: seats never exceed capacity (DESIGN §1).
- * Setting the value it already has writes nothing. */
+/* Sets meta.seat_capacity (`seats capacity N`; from then on it overrides
+ * the config's seats.capacity) in its own transaction.  Refused when
+ * n < 0.  A capacity below the seats allocated is accepted: nobody loses a
+ * seat here; the next plan shows who would, and why (DESIGN §1: never
+ * silently).  Setting the value it already has writes nothing. */
 int store_set_capacity(struct store *s, int n, struct err *e);
 
 #endif

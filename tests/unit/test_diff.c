@@ -451,6 +451,7 @@ test_gone_and_freed_seat(void)
 	fx_init(&f);
 	f.job.safety.on_missing = ON_MISSING_DELETE;
 	f.job.safety.max_deletes = 0;
+	snap_release_if(&snap);
 	empty_snapshot(&snap, 5);
 	snap_member(&snap, "corp", "old", "old@x.com", "Old", 1);
 	snap_member(&snap, "corp", "keep", "keep@x.com", "keep@x.com", 1);
@@ -463,6 +464,33 @@ test_gone_and_freed_seat(void)
 		CHECK_INT(plan_check_safety(&f.p, &f.job.safety, 2, &e), -1);
 		CHECK_INT(e.code, ERR_SAFETY);
 	}
+	fx_release(&f);
+	snap_release_if(&snap);
+	snap_live = 0;
+}
+
+static void
+test_capacity_lowered(void)
+{
+	struct fixture f;
+	struct snapshot snap;
+	struct err e = { 0 };
+
+	fx_init(&f);
+	snap_release_if(&snap);
+	empty_snapshot(&snap, 1);
+	snap_member(&snap, "corp", "a", "a@x.com", "a@x.com", 1);
+	snap_member(&snap, "corp", "z", "z@x.com", "z@x.com", 1);
+	user(&f.rs, "a", "mail", "a@x.com", NULL);
+	user(&f.rs, "z", "mail", "z@x.com", NULL);
+	group(&f.rs, "admins", NULL, "z", NULL);
+	CHECK_INT(fx_plan(&f, &snap), 0);
+	/* z has priority: a, last in allocation order, loses the seat. */
+	CHECK_STR(ops(&f.p), "update_member z@x.com\ndeallocate_seat a@x.com\n");
+	CHECK_STR(f.p.changes[1].detail, "seat capacity lowered to 1");
+	CHECK_INT(f.p.seats.allocated_after, 1);
+	f.job.safety.max_deletes = 0;
+	CHECK_INT(plan_check_safety(&f.p, &f.job.safety, 2, &e), -1);
 	fx_release(&f);
 	snap_release_if(&snap);
 	snap_live = 0;
@@ -506,6 +534,7 @@ main(void)
 	RUN(test_roles_teams_fields);
 	RUN(test_seats_priority);
 	RUN(test_gone_and_freed_seat);
+	RUN(test_capacity_lowered);
 	RUN(test_idempotent_and_guards);
 	return t_done();
 }
