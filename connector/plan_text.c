@@ -1,0 +1,206 @@
+/*
+ * plan_text: the human plan format (DESIGN §6), like `terraform plan`.
+ *
+ * One line per change in plan order, with its fields indented below, then
+ * warnings, the seat forecast and the summary line.  Every value comes
+ * from a directory and goes through view_add_text(): a name holding a
+ * newline must not be able to print a line of its own ("- delete member
+ * ceo@...") into a plan someone reviews.  Output depends only on the plan
+ * (no time, no locale), so plans can be compared and stored as golden
+ * files.
+ */
+#include <string.h>
+
+#include "plan.h"
+#include "view.h"
+
+static void
+add_field_value(struct str *out, const char *v)
+{
+	if (v == NULL)
+		str_adds(out, "(none)");
+	else
+		view_add_text(out, v, 1);
+}
+
+static int
+is_create(enum change_op op)
+{
+	return op == CHANGE_CREATE_MEMBER || op == CHANGE_CREATE_TEAM ||
+	       op == CHANGE_CREATE_GROUP;
+}
+
+/* "    name:  "Alice"": names padded to the change's longest, so that
+ * values line up.  A created object shows only new values. */
+static void
+add_fields(struct str *out, const struct change *c)
+{
+	size_t i, w = 0, fw;
+
+	for (i = 0; i < c->nfields; i++) {
+		fw = view_width(c->fields[i].field ? c->fields[i].field : "");
+		if (fw > w)
+			w = fw;
+	}
+	for (i = 0; i < c->nfields; i++) {
+		const struct field_change *f = &c->fields[i];
+		struct str name = STR_INIT;
+
+		view_add_text(&name, f->field ? f->field : "", 0);
+		str_adds(out, "    ");
+		str_adds(out, str_cstr(&name));
+		str_addc(out, ':');
+		view_pad(out, w - view_width(str_cstr(&name)) + 1);
+		if (!(is_create(c->op) && f->old == NULL)) {
+			add_field_value(out, f->old);
+			str_adds(out, " -> ");
+		}
+		add_field_value(out, f->new);
+		str_addc(out, '\n');
+		str_release(&name);
+	}
+}
+
+/* " (reason)" when the change carries one. */
+static void
+add_reason(struct str *out, const char *detail)
+{
+	if (detail == NULL || *detail == '\0')
+		return;
+	str_adds(out, " (");
+	view_add_text(out, detail, 0);
+	str_addc(out, ')');
+}
+
+static void
+add_head(struct str *out, const struct change *c)
+{
+	const char *subj = c->subject;
+
+	switch (c->op) {
+	case CHANGE_CREATE_GROUP:
+		str_adds(out, "+ create group ");
+		view_add_text(out, subj, 0);
+		break;
+	case CHANGE_CREATE_TEAM:
+		str_adds(out, "+ create team ");
+		view_add_text(out, subj, 0);
+		break;
+	case CHANGE_UPDATE_TEAM:
+		str_adds(out, "~ update team ");
+		view_add_text(out, subj, 0);
+		break;
+	case CHANGE_CREATE_MEMBER:
+		str_adds(out, "+ create member ");
+		view_add_text(out, subj, 0);
+		break;
+	case CHANGE_UPDATE_MEMBER:
+		str_adds(out, "~ update member ");
+		view_add_text(out, subj, 0);
+		break;
+	case CHANGE_SET_MANAGER:
+		str_adds(out, "~ set manager ");
+		view_add_text(out, subj, 0);
+		str_adds(out, " -> ");
+		view_add_text(out, c->target == NULL ? NULL :
+			      c->detail != NULL ? c->detail : c->target, 0);
+		break;
+	case CHANGE_REMOVE_TEAM_MEMBER:
+	case CHANGE_ADD_TEAM_MEMBER:
+		str_adds(out, c->op == CHANGE_ADD_TEAM_MEMBER ? "+ add " :
+			 "- remove ");
+		view_add_text(out, subj, 0);
+		str_adds(out, c->op == CHANGE_ADD_TEAM_MEMBER ? " to team " :
+			 " from team ");
+		view_add_text(out, c->target, 0);
+		break;
+	case CHANGE_DEALLOCATE_SEAT:
+		str_adds(out, "- seat deallocate ");
+		view_add_text(out, subj, 0);
+		add_reason(out, c->detail);
+		break;
+	case CHANGE_ALLOCATE_SEAT:
+		str_adds(out, "+ seat allocate ");
+		view_add_text(out, subj, 0);
+		add_reason(out, c->detail);
+		break;
+	case CHANGE_DELETE_MEMBER:
+		/* Loud on purpose (DESIGN §1): deletion cannot be undone. */
+		str_adds(out, "- delete member ");
+		view_add_text(out, subj, 0);
+		str_adds(out, " (IRREVERSIBLE: removes access and seat; "
+			 "workspace data is kept)");
+		break;
+	case CHANGE_DELETE_GROUP:
+		str_adds(out, "- delete group ");
+		view_add_text(out, subj, 0);
+		str_adds(out, " (teams move to Ungrouped)");
+		break;
+	default:
+		str_addf(out, "? %s ", change_op_name(c->op));
+		view_add_text(out, subj, 0);
+		break;
+	}
+	str_addc(out, '\n');
+}
+
+static void
+add_change(struct str *out, const struct change *c)
+{
+	add_head(out, c);
+	if (c->op == CHANGE_DELETE_MEMBER && c->detail != NULL &&
+	    *c->detail != '\0') {
+		str_adds(out, "    reason: ");
+		view_add_text(out, c->detail, 0);
+		str_addc(out, '\n');
+	}
+	add_fields(out, c);
+}
+
+static void
+add_warnings(struct str *out, const struct plan *p)
+{
+	size_t i;
+
+	if (p->nwarnings == 0)
+		return;
+	str_adds(out, "Warnings:\n");
+	for (i = 0; i < p->nwarnings; i++) {
+		const struct warning *w = &p->warnings[i];
+
+		str_addf(out, "  ! %s: ", warning_code_name(w->code));
+		view_add_text(out, w->subject ? w->subject : "", 0);
+		str_adds(out, ": ");
+		view_add_text(out, w->message ? w->message : "", 0);
+		str_addc(out, '\n');
+	}
+	str_addc(out, '\n');
+}
+
+void
+plan_text_write(const struct plan *p, struct str *out)
+{
+	const struct plan_summary *s = &p->summary;
+	const struct seat_forecast *f = &p->seats;
+	size_t i;
+
+	str_adds(out, "harmony-sync plan for job '");
+	view_add_text(out, p->job ? p->job : "", 0);
+	str_adds(out, "' (store ");
+	view_add_text(out, p->fingerprint ? p->fingerprint : "unknown", 0);
+	str_adds(out, ")\n\n");
+	for (i = 0; i < p->nchanges; i++)
+		add_change(out, &p->changes[i]);
+	if (p->nchanges > 0)
+		str_addc(out, '\n');
+	add_warnings(out, p);
+	str_addf(out, "Seats: capacity %d, allocated now %d, after apply %d, "
+		 "eligible without a seat %d.\n", f->capacity,
+		 f->allocated_now, f->allocated_after, f->unseated_eligible);
+	if (p->nchanges == 0)
+		str_adds(out, "No changes. The workspace matches the source.\n");
+	str_addf(out, "Plan: %zu to create, %zu to update, %zu to delete, "
+		 "%zu seats allocated, %zu seats deallocated, %zu warnings.\n",
+		 s->create, s->update, s->delete, s->seats_allocated,
+		 s->seats_deallocated, s->warnings);
+}
