@@ -6,12 +6,24 @@
 #include "source.h"
 #include "util/log.h"
 
+/* Milliseconds since the run started, for -v timings. */
+static long
+elapsed_ms(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long)((t.tv_sec - t0->tv_sec) * 1000 +
+		      (t.tv_nsec - t0->tv_nsec) / 1000000);
+}
+
 static void
 run_init(struct run *r, const struct job_cfg *job)
 {
 	memset(r, 0, sizeof(*r));
 	r->job = job;
 	r->now = (int64_t)time(NULL);
+	clock_gettime(CLOCK_MONOTONIC, &r->t0);
 	arena_init(&r->arena);
 	recordset_init(&r->rs);
 }
@@ -56,10 +68,12 @@ run_map(const struct job_cfg *job, struct store *s, struct run *r,
 		 source_ops_for(job->source.type)->type);
 	if (source_fetch_all(job, &r->rs, e) != 0)
 		return err_prefix(e, "job '%s'", job->name);
-	log_info("job '%s': %zu users, %zu groups", job->name, r->rs.nusers,
-		 r->rs.ngroups);
+	log_info("job '%s': %zu users, %zu groups fetched (%ld ms)", job->name,
+		 r->rs.nusers, r->rs.ngroups, elapsed_ms(&r->t0));
 	if (load_snapshot(job, s, r, e) != 0)
 		return -1;
+	log_info("job '%s': store snapshot loaded (%ld ms)", job->name,
+		 elapsed_ms(&r->t0));
 	if (r->have_snap)
 		incumbents(&r->snap, &inc);
 	rc = desired_build(job->mapping, &r->rs, r->have_snap ? &inc : NULL,
@@ -69,6 +83,8 @@ run_map(const struct job_cfg *job, struct store *s, struct run *r,
 	if (rc != 0)
 		return -1;
 	r->have_d = 1;
+	log_info("job '%s': %zu members mapped (%ld ms)", job->name,
+		 r->d.nmembers, elapsed_ms(&r->t0));
 	return 0;
 }
 
@@ -85,6 +101,8 @@ run_plan(const struct job_cfg *job, int capacity, struct store *s,
 	r->have_plan = 1;
 	if (diff_build(job, &r->d, &r->snap, r->now, &r->plan, e) != 0)
 		return err_prefix(e, "job '%s'", job->name);
+	log_info("job '%s': %zu changes planned (%ld ms)", job->name,
+		 r->plan.nchanges, elapsed_ms(&r->t0));
 	return 0;
 }
 

@@ -9,6 +9,7 @@
 #define HS_RUN_H
 
 #include <stdint.h>
+#include <time.h>
 
 #include "config.h"
 #include "desired.h"
@@ -21,6 +22,7 @@
 struct run {
 	const struct job_cfg *job;
 	int64_t now;			/* the run's start time */
+	struct timespec t0;		/* monotonic start, for -v timings */
 	struct arena arena;
 	struct recordset rs;
 	struct desired d;
