@@ -75,9 +75,9 @@ print_plan(const struct plan *p, int json)
 	struct str s = STR_INIT;
 
 	if (json)
-		plan_json_write(p, &s);
+		plan_json_write_to(p, &s, stdout);
 	else
-		plan_text_write(p, &s);
+		plan_text_write_to(p, &s, stdout);
 	fwrite(s.buf ? s.buf : "", 1, s.len, stdout);
 	fflush(stdout);
 	str_release(&s);
@@ -91,13 +91,13 @@ save_plan(const struct plan *p, const char *path, struct err *e)
 	FILE *f;
 	int rc = -1;
 
-	plan_json_write(p, &s);
 	str_addf(&tmp, "%s.tmp", path);
 	if ((f = fopen(tmp.buf, "w")) == NULL) {
 		err_set(e, "cannot write plan '%s': %s", path, strerror(errno));
 		goto out;
 	}
-	if (fwrite(s.buf, 1, s.len, f) != s.len || fclose(f) != 0) {
+	plan_json_write_to(p, &s, f);
+	if (fwrite(s.buf, 1, s.len, f) != s.len || ferror(f) || fclose(f) != 0) {
 		err_set(e, "cannot write plan '%s': %s", path, strerror(errno));
 		remove(tmp.buf);
 		goto out;

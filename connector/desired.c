@@ -58,10 +58,25 @@ desired_lower(char *s)
 		*s = (char)tolower((unsigned char)*s);
 }
 
-/* Scratch buffers reused for every record of a run. */
+/* Scratch buffers reused for every record of a run, and the provenance
+ * texts seen so far ("mail", "givenName,sn (default)"): a handful of
+ * distinct strings, kept once rather than once per member. */
 struct scratch {
 	struct str val, prov;
+	struct hmap provs;
 };
+
+static const char *
+intern(struct desired *d, struct scratch *s, const char *text)
+{
+	char *p = hmap_get(&s->provs, text);
+
+	if (p == NULL) {
+		p = arena_strdup(d->arena, text);
+		hmap_put(&s->provs, p, p);
+	}
+	return p;
+}
 
 /* Renders t for r into the arena (UTF-8 cleaned, trimmed); "" if empty.
  * If pv is not NULL, fills it with what produced the value. */
@@ -82,8 +97,7 @@ render(struct desired *d, struct scratch *s, const struct template *t,
 	while (n > 0 && isspace((unsigned char)p[n - 1]))
 		n--;
 	if (pv != NULL) {
-		pv->source = s->prov.len ? arena_strdup(d->arena,
-		    str_cstr(&s->prov)) : "";
+		pv->source = s->prov.len ? intern(d, s, str_cstr(&s->prov)) : "";
 		pv->rule = rule;
 	}
 	if (utf8_valid(p, n))
@@ -190,7 +204,7 @@ map_user(struct desired *d, struct scratch *s, const struct mapping *m,
 	char *key;
 
 	if (m->include != NULL && !filter_match(m->include, r)) {
-		hmap_put(&d->excluded, r->anchor, (void *)r);
+		hmap_put(&d->excluded, arena_strdup(d->arena, r->anchor), NULL);
 		return NULL;
 	}
 	dm = arena_zalloc(d->arena, sizeof(*dm));
@@ -207,7 +221,8 @@ map_user(struct desired *d, struct scratch *s, const struct mapping *m,
 	}
 	key = arena_strdup(d->arena, email);
 	desired_lower(key);
-	dm->anchor = r->anchor;
+	dm->anchor = arena_strdup(d->arena, r->anchor);
+	dm->id = arena_strdup(d->arena, r->id);
 	dm->email = email;
 	dm->email_key = key;
 	dm->name = render(d, s, m->name, r, rl->name, &dm->prov[DF_NAME]);
@@ -272,7 +287,7 @@ dedupe_emails(struct desired *d, const struct hmap *incumbents)
 		}
 		desired_warn(d, WARN_DUPLICATE_EMAIL, dm->email,
 		    "entry '%s' has the same email as '%s': skipped",
-		    dm->rec->id, own->rec->id);
+		    dm->id, own->id);
 		hmap_put(&d->by_anchor, dm->anchor, NULL);
 	}
 	d->nmembers = n;
@@ -283,7 +298,7 @@ desired_build(const struct mapping *m, const struct recordset *rs,
 	      const struct hmap *incumbents, struct arena *arena,
 	      struct desired *d, struct err *e)
 {
-	struct scratch s = { STR_INIT, STR_INIT };
+	struct scratch s = { STR_INIT, STR_INIT, { NULL, 0, 0 } };
 	struct rules rl;
 	size_t i;
 
@@ -306,6 +321,7 @@ desired_build(const struct mapping *m, const struct recordset *rs,
 	}
 	str_release(&s.val);
 	str_release(&s.prov);
+	hmap_release(&s.provs);
 	qsort(d->members, d->nmembers, sizeof(*d->members), member_anchor_cmp);
 	dedupe_emails(d, incumbents);
 	desired_chain(m, rs, d);

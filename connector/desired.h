@@ -10,7 +10,9 @@
  * and cycle breaking over the whole graph (manager_unresolved,
  * manager_self, manager_cycle), role rules, teams and team groups.
  *
- * Ownership: everything lives in the arena passed to desired_build();
+ * Ownership: everything lives in the arena passed to desired_build()
+ * (anchors, ids and team names are copied there, so the recordset may be
+ * released once the build is done, leaving only dmember->rec dangling);
  * desired_release() frees only the maps.
  */
 #ifndef HS_DESIRED_H
@@ -73,7 +75,9 @@ struct dmember {
 					 * filter matched, nseat_priority if none */
 	struct prov prov[DF__COUNT];
 	struct prov *field_prov;	/* parallel to fields */
-	const struct record *rec;
+	const char *id;			/* the entry's DN or id (a copy) */
+	const struct record *rec;	/* valid while the recordset lives:
+					 * run_plan() drops it after mapping */
 };
 
 struct dteam {

@@ -166,7 +166,10 @@ teams_from_groups(struct tstate *ts, const struct mapping *m)
 			    record_first(gr, "cn");
 			if (name == NULL || *name == '\0')
 				break;
-			name = team_get(ts, name, tr, gr, gr->id)->name;
+			if (tr->name == NULL)
+				name = arena_strdup(ts->d->arena, name);
+			name = team_get(ts, name, tr, gr,
+			    arena_strdup(ts->d->arena, gr->id))->name;
 			add_group_members(ts, gr, name);
 			break;
 		}

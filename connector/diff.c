@@ -106,7 +106,7 @@ classify(struct dstate *ds)
 		} else {
 			warn(ds, WARN_DUPLICATE_EMAIL, dm->email,
 			    arena_printf(ds->a, "entry '%s': email already "
-			    "belongs to %s: skipped", dm->rec->id,
+			    "belongs to %s: skipped", dm->id,
 			    owner_desc(ds, holder)));
 		}
 	}
@@ -154,7 +154,7 @@ update_email(struct dstate *ds, struct change **c, const struct dmember *dm,
 	if (holder != NULL && holder != sm) {
 		warn(ds, WARN_DUPLICATE_EMAIL, dm->email,
 		    arena_printf(ds->a, "'%s' cannot change email from '%s': "
-		    "it belongs to %s", dm->rec->id, sm->email,
+		    "it belongs to %s", dm->id, sm->email,
 		    owner_desc(ds, holder)));
 		return;
 	}
@@ -308,15 +308,30 @@ member_seat(struct dstate *ds, const struct dmember *dm,
 			       dm, sm->created_at);
 }
 
-/* Pass 2: changes for everyone the source returned. */
+static int
+email_cmp(const void *a, const void *b)
+{
+	const struct dmember *x = *(struct dmember *const *)a;
+	const struct dmember *y = *(struct dmember *const *)b;
+	int r = strcmp(x->email, y->email);
+
+	return r ? r : strcmp(x->anchor, y->anchor);
+}
+
+/* Pass 2: changes for everyone the source returned, in email order: the
+ * plan's order, so that plan_finish() finds its buckets already sorted. */
 static void
 sync_members(struct dstate *ds)
 {
 	const struct desired *d = ds->d;
+	const struct dmember **order;
 	size_t i;
 
+	order = xmalloc((d->nmembers + 1) * sizeof(*order));
+	memcpy(order, d->members, d->nmembers * sizeof(*order));
+	qsort(order, d->nmembers, sizeof(*order), email_cmp);
 	for (i = 0; i < d->nmembers; i++) {
-		const struct dmember *dm = d->members[i];
+		const struct dmember *dm = order[i];
 		void *v = hmap_get(&ds->present, dm->anchor);
 		const struct smember *sm;
 
@@ -331,6 +346,7 @@ sync_members(struct dstate *ds)
 		sync_teams(ds, dm, sm);
 		member_seat(ds, dm, sm);
 	}
+	free(order);
 }
 
 static void

@@ -519,3 +519,17 @@ filter_escape(struct str *out, const char *val)
 		}
 	}
 }
+
+void
+filter_attrs(const struct filter *f, void (*fn)(void *arg, const char *name),
+	     void *arg)
+{
+	size_t i;
+
+	if (f == NULL)
+		return;
+	if (f->attr != NULL)
+		fn(arg, f->attr);
+	for (i = 0; i < f->nkids; i++)
+		filter_attrs(f->kids[i], fn, arg);
+}

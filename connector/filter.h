@@ -29,6 +29,10 @@ void filter_free(struct filter *f);
 /* 1 if r matches f.  A NULL filter matches everything. */
 int filter_match(const struct filter *f, const struct record *r);
 
+/* Calls fn(arg, name) for every attribute f tests; f may be NULL. */
+void filter_attrs(const struct filter *f,
+		  void (*fn)(void *arg, const char *name), void *arg);
+
 /* Appends val escaped for use as an assertion value (RFC 4515 §3:
  * * ( ) \ NUL and non-ASCII-safe bytes as \XX). */
 void filter_escape(struct str *out, const char *val);

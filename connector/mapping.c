@@ -464,6 +464,9 @@ mapping_free(struct mapping *m)
 
 	if (m == NULL)
 		return;
+	for (i = 0; i < m->nattrs; i++)
+		free(m->attrs[i]);
+	free(m->attrs);
 	free(m->path);
 	free(m->anchor);
 	template_free(m->email);

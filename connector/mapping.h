@@ -72,7 +72,19 @@ struct mapping {
 	char **seat_priority_text;
 	size_t nseat_priority;
 	int adopt_email;		/* "adopt: email" */
+	char **attrs;			/* mapping_attrs() cache */
+	size_t nattrs, capattrs;
 };
+
+/*
+ * The attributes the mapping reads, for sources that can ask for only
+ * those (LDAP: no jpegPhoto or thumbnailPhoto transferred and parsed for
+ * nothing).  Adds the anchor, manager, memberOf and the group attributes
+ * every mapping needs (cn, member, uniqueMember).  Returns a NULL-ended,
+ * sorted, de-duplicated array owned by the mapping (freed by mapping_free),
+ * or NULL when the mapping reads attributes it cannot list ("*" needed).
+ */
+const char *const *mapping_attrs(struct mapping *m);
 
 /* Loads path.  On success sets *out (mapping_free it). */
 int mapping_load(const char *path, struct mapping **out, struct err *e);

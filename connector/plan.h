@@ -15,6 +15,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "config.h"
 #include "desired.h"
@@ -113,9 +114,16 @@ int plan_empty(const struct plan *p);
 int plan_check_safety(const struct plan *p, const struct safety_cfg *s,
 		      size_t managed, struct err *e);
 
-/* The two formats (plan_text.c, plan_json.c). */
+/* The two formats (plan_text.c, plan_json.c), appended to out.  The
+ * _to variants also write out to f and empty it whenever it grows past
+ * 64 KB, so a 100k-member plan never sits whole in memory; the caller
+ * writes what remains. */
 void plan_text_write(const struct plan *p, struct str *out);
 void plan_json_write(const struct plan *p, struct str *out);
+void plan_text_write_to(const struct plan *p, struct str *out, FILE *f);
+void plan_json_write_to(const struct plan *p, struct str *out, FILE *f);
+/* Writes out to f and empties it once it holds more than 64 KB. */
+void plan_flush(struct str *out, FILE *f);
 /* Reads a plan written by plan_json_write() into p (strings in arena). */
 int plan_json_read(const char *text, size_t len, struct arena *arena,
 		   struct plan *p, struct err *e);

@@ -74,6 +74,12 @@ add_warning(struct str *out, const struct warning *w)
 void
 plan_json_write(const struct plan *p, struct str *out)
 {
+	plan_json_write_to(p, out, NULL);
+}
+
+void
+plan_json_write_to(const struct plan *p, struct str *out, FILE *fp)
+{
 	const struct plan_summary *s = &p->summary;
 	const struct seat_forecast *f = &p->seats;
 	size_t i;
@@ -99,6 +105,7 @@ plan_json_write(const struct plan *p, struct str *out)
 	for (i = 0; i < p->nchanges; i++) {
 		str_adds(out, i ? ",\n    " : "\n    ");
 		add_change(out, &p->changes[i]);
+		plan_flush(out, fp);
 	}
 	str_adds(out, p->nchanges ? "\n  ],\n" : "],\n");
 	str_adds(out, "  \"warnings\": [");

@@ -44,20 +44,20 @@ add_fields(struct str *out, const struct change *c)
 	}
 	for (i = 0; i < c->nfields; i++) {
 		const struct field_change *f = &c->fields[i];
-		struct str name = STR_INIT;
+		size_t at;
 
-		view_add_text(&name, f->field ? f->field : "", 0);
 		str_adds(out, "    ");
-		str_adds(out, str_cstr(&name));
+		at = out->len;
+		view_add_text(out, f->field ? f->field : "", 0);
+		fw = view_width(out->buf + at);
 		str_addc(out, ':');
-		view_pad(out, w - view_width(str_cstr(&name)) + 1);
+		view_pad(out, w > fw ? w - fw + 1 : 1);
 		if (!(is_create(c->op) && f->old == NULL)) {
 			add_field_value(out, f->old);
 			str_adds(out, " -> ");
 		}
 		add_field_value(out, f->new);
 		str_addc(out, '\n');
-		str_release(&name);
 	}
 }
 
@@ -180,6 +180,12 @@ add_warnings(struct str *out, const struct plan *p)
 void
 plan_text_write(const struct plan *p, struct str *out)
 {
+	plan_text_write_to(p, out, NULL);
+}
+
+void
+plan_text_write_to(const struct plan *p, struct str *out, FILE *fp)
+{
 	const struct plan_summary *s = &p->summary;
 	const struct seat_forecast *f = &p->seats;
 	size_t i;
@@ -189,8 +195,10 @@ plan_text_write(const struct plan *p, struct str *out)
 	str_adds(out, "' (store ");
 	view_add_text(out, p->fingerprint ? p->fingerprint : "unknown", 0);
 	str_adds(out, ")\n\n");
-	for (i = 0; i < p->nchanges; i++)
+	for (i = 0; i < p->nchanges; i++) {
 		add_change(out, &p->changes[i]);
+		plan_flush(out, fp);
+	}
 	if (p->nchanges > 0)
 		str_addc(out, '\n');
 	add_warnings(out, p);

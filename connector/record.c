@@ -30,7 +30,26 @@ record_builder_release(struct record_builder *b)
 	free(b->name_of_val);
 	free(b->members);
 	free(b->member_keys);
+	free(b->interned);
 	memset(b, 0, sizeof(*b));
+}
+
+/* Every entry of a fetch has the same few attribute names: one arena copy
+ * of each, not one per entry (a sixth of a 100k fetch's memory). */
+static const char *
+intern(struct record_builder *b, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < b->ninterned; i++)
+		if (strcmp(b->interned[i], name) == 0)
+			return b->interned[i];
+	if (b->ninterned >= 512)	/* a directory of odd names: stop caching */
+		return arena_strdup(b->arena, name);
+	b->interned = xgrow(b->interned, &b->capinterned, b->ninterned + 1,
+			    sizeof(*b->interned));
+	b->interned[b->ninterned] = arena_strdup(b->arena, name);
+	return b->interned[b->ninterned++];
 }
 
 static size_t
@@ -48,7 +67,7 @@ name_index(struct record_builder *b, const char *name)
 		b->counts = xgrow(b->counts, &b->capnames, i + 1,
 				  sizeof(*b->counts));
 	}
-	b->names[i] = arena_strdup(b->arena, name);
+	b->names[i] = intern(b, name);
 	b->counts[i] = 0;
 	b->nnames++;
 	return i;
@@ -93,8 +112,10 @@ record_builder_add_member(struct record_builder *b, const char *ref,
 				       sizeof(*b->member_keys));
 	}
 	b->members[b->nmembers] = arena_strdup(b->arena, ref);
-	b->member_keys[b->nmembers] =
-		key != NULL ? arena_strdup(b->arena, key) : NULL;
+	/* Most DNs are already in normal form: share the copy. */
+	b->member_keys[b->nmembers] = key == NULL ? NULL :
+	    strcmp(key, ref) == 0 ? b->members[b->nmembers] :
+	    arena_strdup(b->arena, key);
 	b->nmembers++;
 }
 
@@ -138,7 +159,9 @@ record_builder_finish(struct record_builder *b, enum record_kind kind,
 	r->kind = kind;
 	r->anchor = dup_or_null(a, anchor);
 	r->id = dup_or_null(a, id);
-	r->key = dup_or_null(a, key);
+	/* A DN already in normal form is its own key: one copy. */
+	r->key = key != NULL && id != NULL && strcmp(key, id) == 0 ? r->id :
+	    dup_or_null(a, key);
 	finish_attrs(b, r);
 	r->nmembers = b->nmembers;
 	if (b->nmembers > 0) {

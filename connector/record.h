@@ -59,6 +59,8 @@ struct record_builder {
 	size_t capnov;
 	const char **members, **member_keys;
 	size_t nmembers, capmembers;
+	const char **interned;	/* attribute names, one arena copy each */
+	size_t ninterned, capinterned;
 };
 
 void record_builder_init(struct record_builder *b, struct arena *arena);

@@ -1,4 +1,5 @@
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "diff.h"
@@ -15,6 +16,16 @@ elapsed_ms(const struct timespec *t0)
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	return (long)((t.tv_sec - t0->tv_sec) * 1000 +
 		      (t.tv_nsec - t0->tv_nsec) / 1000000);
+}
+
+/* Peak resident memory so far, in MB, for -v. */
+static long
+peak_mb(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_maxrss / 1024;
 }
 
 static void
@@ -68,12 +79,14 @@ run_map(const struct job_cfg *job, struct store *s, struct run *r,
 		 source_ops_for(job->source.type)->type);
 	if (source_fetch_all(job, &r->rs, e) != 0)
 		return err_prefix(e, "job '%s'", job->name);
-	log_info("job '%s': %zu users, %zu groups fetched (%ld ms)", job->name,
-		 r->rs.nusers, r->rs.ngroups, elapsed_ms(&r->t0));
+	log_info("job '%s': %zu users, %zu groups fetched (%ld ms, %ld MB)",
+		 job->name, r->rs.nusers, r->rs.ngroups, elapsed_ms(&r->t0),
+		 peak_mb());
 	if (load_snapshot(job, s, r, e) != 0)
 		return -1;
-	log_info("job '%s': store snapshot loaded (%ld ms)", job->name,
-		 elapsed_ms(&r->t0));
+	log_info("job '%s': records arena %zu MB", job->name, r->rs.arena.used >> 20);
+	log_info("job '%s': store snapshot loaded (%ld ms, %ld MB)",
+		 job->name, elapsed_ms(&r->t0), peak_mb());
 	if (r->have_snap)
 		incumbents(&r->snap, &inc);
 	rc = desired_build(job->mapping, &r->rs, r->have_snap ? &inc : NULL,
@@ -83,9 +96,22 @@ run_map(const struct job_cfg *job, struct store *s, struct run *r,
 	if (rc != 0)
 		return -1;
 	r->have_d = 1;
-	log_info("job '%s': %zu members mapped (%ld ms)", job->name,
-		 r->d.nmembers, elapsed_ms(&r->t0));
+	log_info("job '%s': %zu members mapped (%ld ms, %ld MB)",
+		 job->name, r->d.nmembers, elapsed_ms(&r->t0), peak_mb());
 	return 0;
+}
+
+/* The desired state holds copies of all it needs: free the records (a
+ * third of a large run's memory) before the diff allocates the plan. */
+static void
+drop_records(struct run *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->d.nmembers; i++)
+		r->d.members[i]->rec = NULL;
+	recordset_release(&r->rs);
+	recordset_init(&r->rs);
 }
 
 int
@@ -96,13 +122,14 @@ run_plan(const struct job_cfg *job, int capacity, struct store *s,
 		return -1;
 	if (r->snap.capacity < 0)
 		r->snap.capacity = capacity;
+	drop_records(r);
 	plan_init(&r->plan, &r->arena, job->name,
 		  store_fingerprint(&r->snap));
 	r->have_plan = 1;
 	if (diff_build(job, &r->d, &r->snap, r->now, &r->plan, e) != 0)
 		return err_prefix(e, "job '%s'", job->name);
-	log_info("job '%s': %zu changes planned (%ld ms)", job->name,
-		 r->plan.nchanges, elapsed_ms(&r->t0));
+	log_info("job '%s': %zu changes planned (%ld ms, %ld MB)",
+		 job->name, r->plan.nchanges, elapsed_ms(&r->t0), peak_mb());
 	return 0;
 }
 

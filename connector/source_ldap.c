@@ -630,7 +630,14 @@ search_all(struct source *s, const struct search_cfg *sc, const char *dflt,
 	const char *filter = sc->filter != NULL && *sc->filter ? sc->filter
 							       : dflt;
 	const char *what = kind == RECORD_USER ? "users" : "groups";
-	char *attrs[3] = { "*", (char *)s->anchor, NULL };
+	char *all[3] = { "*", (char *)s->anchor, NULL };
+	/* Only what the mapping reads: a directory's photos and certificates
+	 * are never transferred, parsed or kept (mapping_attrs). */
+	char **attrs = s->job->mapping != NULL ?
+	    (char **)mapping_attrs(s->job->mapping) : NULL;
+
+	if (attrs == NULL)
+		attrs = all;
 	struct berval *cookie = NULL;
 	int msgid, rc = -1;
 

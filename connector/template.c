@@ -687,3 +687,19 @@ template_render(const struct template *t, const struct record *r,
 							 : "default");
 	return out->len > before;
 }
+
+void
+template_attrs(const struct template *t,
+	       void (*fn)(void *arg, const char *name), void *arg)
+{
+	size_t i, k;
+
+	if (t == NULL)
+		return;
+	for (i = 0; i < t->nparts; i++) {
+		if (t->parts[i].attr != NULL)
+			fn(arg, t->parts[i].attr);
+		for (k = 0; k < t->parts[i].nfilters; k++)
+			template_attrs(t->parts[i].filters[k].def, fn, arg);
+	}
+}

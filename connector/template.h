@@ -32,6 +32,10 @@ void template_free(struct template *t);
  * produced, else 0. */
 int template_render(const struct template *t, const struct record *r,
 		    struct str *out, struct str *prov);
+/* Calls fn(arg, name) for every attribute t reads (defaults included);
+ * t may be NULL.  Names may repeat. */
+void template_attrs(const struct template *t,
+		    void (*fn)(void *arg, const char *name), void *arg);
 /* The source text it was parsed from (for preview). */
 const char *template_text(const struct template *t);
 /* 1 if the template is exactly "{attr}" with no filters; sets *attr. */

@@ -39,6 +39,18 @@ invisible(unsigned long cp)
 	       (cp >= 0x2066 && cp <= 0x2069);
 }
 
+/* 1 if s is printable ASCII that needs no escape at all. */
+static int
+plain(const char *s, int quoted)
+{
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)s; *p; p++)
+		if (*p < 0x20 || *p >= 0x7f || (quoted && (*p == '"' || *p == '\\')))
+			return 0;
+	return 1;
+}
+
 static void
 add_escaped(struct str *out, const char *p, size_t len, unsigned long cp,
 	    int quoted)
@@ -70,6 +82,14 @@ view_add_text(struct str *out, const char *s, int quoted)
 
 	if (s == NULL) {
 		str_adds(out, "(none)");
+		return;
+	}
+	if (plain(s, quoted)) {	/* the common case, on the hot path of plans */
+		if (quoted)
+			str_addc(out, '"');
+		str_adds(out, s);
+		if (quoted)
+			str_addc(out, '"');
 		return;
 	}
 	str_add_utf8_clean(&clean, s, strlen(s));
@@ -110,7 +130,12 @@ size_t
 view_width(const char *s)
 {
 	size_t w = 0, len;
+	const char *a;
 
+	for (a = s; *a > 0; a++)
+		;
+	if (*a == '\0')	/* ASCII: one column a byte */
+		return (size_t)(a - s);
 	if (!utf8_valid(s, strlen(s)))
 		return utf8_width(s);
 	for (; *s; s += len)
@@ -121,8 +146,14 @@ view_width(const char *s)
 void
 view_pad(struct str *out, size_t n)
 {
-	while (n-- > 0)
-		str_addc(out, ' ');
+	static const char spaces[] = "                                ";
+
+	while (n > 0) {
+		size_t k = n < sizeof(spaces) - 1 ? n : sizeof(spaces) - 1;
+
+		str_add(out, spaces, k);
+		n -= k;
+	}
 }
 
 void

@@ -1,20 +1,41 @@
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "hmap.h"
 #include "xmalloc.h"
 
+/*
+ * Keys are anchors (36-byte UUIDs), emails and DNs: hashing a word at a
+ * time instead of FNV's byte at a time took hmap_* from a quarter of a
+ * 100k-member plan's CPU down to cache misses alone.  The word loop reads
+ * only whole words before the NUL (found by strlen), never past it.
+ */
+static uint64_t
+mix(uint64_t h, uint64_t w)
+{
+	h ^= w;
+	h *= 0x9e3779b97f4a7c15ULL;
+	return h ^ (h >> 29);
+}
+
 size_t
 hmap_hash(const char *key)
 {
-	const unsigned char *p = (const unsigned char *)key;
-	size_t h = (size_t)14695981039346656037ULL;
+	size_t n = strlen(key), i = 0;
+	uint64_t h = 0x243f6a8885a308d3ULL ^ n, w;
 
-	while (*p) {
-		h ^= *p++;
-		h *= (size_t)1099511628211ULL;
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&w, key + i, 8);
+		h = mix(h, w);
 	}
-	return h;
+	if (i < n) {
+		w = 0;
+		memcpy(&w, key + i, n - i);
+		h = mix(h, w);
+	}
+	h ^= h >> 32;
+	return (size_t)h;
 }
 
 void
