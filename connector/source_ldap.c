@@ -572,10 +572,24 @@ page_send(struct source *s, const char *base, const char *filter,
 }
 
 /* Receives one page, entry by entry.  *cookie as for page_done. */
+/* One page's entries, kept until the next page has been asked for. */
+struct pending {
+	LDAPMessage **msgs;
+	size_t n, cap;
+};
+
+static void
+pending_clear(struct pending *p)
+{
+	while (p->n > 0)
+		ldap_msgfree(p->msgs[--p->n]);
+}
+
+/* Receives one page: its entries go to pend (unparsed), its cookie (NULL
+ * on the last page) to *cookie. */
 static int
 page_recv(struct source *s, const char *base, int msgid,
-	  enum record_kind kind, struct record_builder *b,
-	  struct recordset *rs, struct berval **cookie, struct err *e)
+	  struct pending *pend, struct berval **cookie, struct err *e)
 {
 	struct timeval tv = { .tv_sec = s->cfg->timeout_s > 0
 						? s->cfg->timeout_s : 30 };
@@ -594,9 +608,13 @@ page_recv(struct source *s, const char *base, int msgid,
 			return -1;
 		}
 		if (type == LDAP_RES_SEARCH_ENTRY) {
-			if (read_entry(s, msg, kind, b, rs, e) < 0)
-				break;
-		} else if (type == LDAP_RES_SEARCH_REFERENCE) {
+			pend->msgs = xgrow(pend->msgs, &pend->cap, pend->n + 1,
+					   sizeof(*pend->msgs));
+			pend->msgs[pend->n++] = msg;
+			msg = NULL;
+			continue;
+		}
+		if (type == LDAP_RES_SEARCH_REFERENCE) {
 			if (skipped_refs++ == 0)
 				log_warn("'%s' on '%s': ignoring search "
 					 "references to other servers", base,
@@ -609,8 +627,20 @@ page_recv(struct source *s, const char *base, int msgid,
 		msg = NULL;
 	}
 	ldap_msgfree(msg);
-	if (rc < 0 && type != LDAP_RES_SEARCH_RESULT)
-		ldap_abandon_ext(s->ld, msgid, NULL, NULL);
+	return rc;
+}
+
+/* Parses a page's entries into records. */
+static int
+pending_read(struct source *s, struct pending *pend, enum record_kind kind,
+	     struct record_builder *b, struct recordset *rs, struct err *e)
+{
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < pend->n && rc == 0; i++)
+		rc = read_entry(s, pend->msgs[i], kind, b, rs, e);
+	pending_clear(pend);
 	return rc;
 }
 
@@ -639,19 +669,39 @@ search_all(struct source *s, const struct search_cfg *sc, const char *dflt,
 	if (attrs == NULL)
 		attrs = all;
 	struct berval *cookie = NULL;
-	int msgid, rc = -1;
+	struct pending pend = { NULL, 0, 0 };
+	int msgid, next, rc = -1;
 
-	do {
-		msgid = page_send(s, base, filter, attrs, cookie, e);
-		ber_bvfree(cookie);
-		cookie = NULL;
-		if (msgid < 0 ||
-		    page_recv(s, base, msgid, kind, b, rs, &cookie, e) < 0)
+	/*
+	 * Ask for the next page before parsing this one: the server works on
+	 * it while we parse, instead of waiting for us (the fetch is the
+	 * floor of every run).
+	 */
+	if ((msgid = page_send(s, base, filter, attrs, NULL, e)) < 0)
+		goto out;
+	while (msgid >= 0) {
+		if (page_recv(s, base, msgid, &pend, &cookie, e) < 0)
 			goto out;
+		next = -1;
+		if (cookie != NULL) {
+			next = page_send(s, base, filter, attrs, cookie, e);
+			ber_bvfree(cookie);
+			cookie = NULL;
+			if (next < 0)
+				goto out;
+		}
+		if (pending_read(s, &pend, kind, b, rs, e) < 0) {
+			if (next >= 0)
+				ldap_abandon_ext(s->ld, next, NULL, NULL);
+			goto out;
+		}
 		progress(what, kind_count(rs, kind), 0);
-	} while (cookie != NULL);
+		msgid = next;
+	}
 	rc = 0;
 out:
+	pending_clear(&pend);
+	free(pend.msgs);
 	ber_bvfree(cookie);
 	return rc;
 }
