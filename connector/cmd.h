@@ -51,5 +51,7 @@ int cmd_groups(struct ctx *ctx, int argc, char **argv);
 int cmd_seats(struct ctx *ctx, int argc, char **argv);
 int cmd_status(struct ctx *ctx, int argc, char **argv);
 int cmd_history(struct ctx *ctx, int argc, char **argv);
+int cmd_group(struct ctx *ctx, int argc, char **argv);
+int cmd_daemon(struct ctx *ctx, int argc, char **argv);
 
 #endif

@@ -15,6 +15,7 @@
 #include "config.h"
 #include "filter.h"
 #include "mapping.h"
+#include "schedule.h"
 #include "util/xmalloc.h"
 #include "yaml_tree.h"
 
@@ -518,6 +519,23 @@ job_name_ok(const char *s)
 	return 1;
 }
 
+/* A schedule the daemon could not follow is a `check` error, at the
+ * value (DESIGN §4). */
+static int
+check_schedule(struct cctx *x, const struct ynode *job, const char *spec)
+{
+	struct schedule sch;
+	struct err se;
+
+	if (spec == NULL)
+		return 0;
+	memset(&se, 0, sizeof(se));
+	if (schedule_parse(spec, &sch, &se) < 0)
+		return yaml_tree_error(x->t, yaml_tree_get(job, "schedule", NULL),
+				       x->e, "%s", se.msg);
+	return 0;
+}
+
 static int
 parse_job(struct cctx *x, const struct config *c, const struct ynode *n,
 	  struct job_cfg *j)
@@ -547,6 +565,7 @@ parse_job(struct cctx *x, const struct config *c, const struct ynode *n,
 					       name->str);
 	j->name = xstrdup(name->str);
 	if (str_key(x, n, "schedule", 0, "job", &j->schedule) < 0 ||
+	    check_schedule(x, n, j->schedule) < 0 ||
 	    dur_key(x, n, "full_sync_every", LONG_MAX,
 		    &j->full_sync_every_s) < 0 ||
 	    parse_source(x, n, &j->source) < 0 ||

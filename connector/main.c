@@ -28,13 +28,17 @@ static const struct command commands[] = {
 	{ "plan", cmd_plan, "plan [JOB...] [--out FILE] [--format text|json]" },
 	{ "apply", cmd_apply, "apply [JOB...] [--plan FILE] [--force]" },
 	{ "members", cmd_members, "members [--search Q] [--format table|json|csv]" },
-	{ "member", cmd_member, "member show EMAIL" },
+	{ "member", cmd_member, "member show EMAIL | add EMAIL --name N "
+	  "[--role R] [--team T]... | set EMAIL FIELD=VALUE | unpin EMAIL "
+	  "FIELD | delete EMAIL --yes" },
 	{ "orgchart", cmd_orgchart, "orgchart [--root EMAIL] [--format tree|dot|json]" },
 	{ "teams", cmd_teams, "teams" },
 	{ "groups", cmd_groups, "groups" },
+	{ "group", cmd_group, "group delete NAME" },
 	{ "seats", cmd_seats, "seats [capacity N | allocate EMAIL | deallocate EMAIL]" },
 	{ "status", cmd_status, "status" },
 	{ "history", cmd_history, "history [RUN-ID]" },
+	{ "daemon", cmd_daemon, "daemon" },
 };
 
 static void

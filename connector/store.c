@@ -90,6 +90,9 @@ static const char *const migrations[] = {
 	" id INTEGER PRIMARY KEY,"
 	" anchor TEXT, job TEXT, email TEXT NOT NULL,"
 	" deleted_at INTEGER NOT NULL);",
+	/* 2: who made a hand-made change (runs with job 'manual'); NULL for
+	 * runs of a job. */
+	"ALTER TABLE runs ADD COLUMN actor TEXT;",
 };
 
 #define NMIGRATIONS ((int64_t)(sizeof(migrations) / sizeof(migrations[0])))
@@ -753,4 +756,25 @@ const char *
 store_fingerprint(const struct snapshot *snap)
 {
 	return snap->fingerprint;
+}
+
+/* ---- shared with store_admin.c and store_views.c (store_sql.h) ---- */
+
+int
+store_prep(struct store *s, const char *sql, sqlite3_stmt **st, struct err *e)
+{
+	return prep(s, sql, st, e);
+}
+
+int
+store_query_int(struct store *s, const char *sql, const char *arg,
+		int64_t def, int64_t *out, struct err *e)
+{
+	return query_int(s, sql, arg, def, out, e);
+}
+
+int
+store_meta_set(struct store *s, const char *key, int64_t v, struct err *e)
+{
+	return meta_set(s, key, v, e);
 }

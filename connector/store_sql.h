@@ -34,4 +34,15 @@ int store_generation(struct store *s, int64_t *out, struct err *e);
 /* meta.generation += 1 inside the caller's write transaction. */
 int store_bump_generation(struct store *s, struct err *e);
 
+/* Prepares sql; on failure *st = NULL and e is set. */
+int store_prep(struct store *s, const char *sql, sqlite3_stmt **st,
+	       struct err *e);
+/* One integer from a query with an optional text parameter ?1 (arg may be
+ * NULL); def when there is no row or the value is NULL. */
+int store_query_int(struct store *s, const char *sql, const char *arg,
+		    int64_t def, int64_t *out, struct err *e);
+/* meta[key] = v, inside the caller's transaction. */
+int store_meta_set(struct store *s, const char *key, int64_t v,
+		   struct err *e);
+
 #endif

@@ -91,7 +91,7 @@ test_open_creates_schema(void)
 	CHECK_INT(store_open(db, &s, &e), 0);
 	store_close(s);
 	CHECK_INT(sql_int("SELECT value FROM meta WHERE key = 'schema_version'"),
-		  1);
+		  2);
 	CHECK_INT(sql_int("SELECT value FROM meta WHERE key = 'generation'"), 0);
 	CHECK_INT(sql_int("SELECT count(*) FROM sqlite_master WHERE type ="
 			  " 'table' AND name IN ('members', 'team_groups',"
@@ -118,7 +118,7 @@ test_reopen_is_idempotent(void)
 	CHECK(s != NULL);
 	store_close(s);
 	CHECK_INT(sql_int("SELECT value FROM meta WHERE key = 'schema_version'"),
-		  1);
+		  2);
 	CHECK_INT(sql_int("SELECT count(*) FROM roles"), 1);
 	CHECK_INT(sql_int("SELECT value FROM meta WHERE key = 'generation'"), 0);
 	rm_store();
@@ -139,7 +139,7 @@ test_newer_schema_refused(void)
 	CHECK_INT(store_open(db, &s, &e), -1);
 	CHECK(s == NULL);
 	snprintf(want, sizeof(want), "store '%s' has schema version 99, newer "
-		 "than this harmony-sync knows (1): upgrade harmony-sync", db);
+		 "than this harmony-sync knows (2): upgrade harmony-sync", db);
 	CHECK_STR(e.msg, want);
 	rm_store();
 }
