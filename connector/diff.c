@@ -227,6 +227,26 @@ team_managed(struct dstate *ds, const char *team)
 	       strcmp(st->managed_by, ds->job->name) == 0;
 }
 
+/* 1 if the source names the team this run (d->teams is sorted). */
+static int
+team_desired(const struct desired *d, const char *team)
+{
+	size_t lo = 0, hi = d->nteams;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(d->teams[mid]->name, team);
+
+		if (c == 0)
+			return 1;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
+}
+
 static void
 team_change(struct dstate *ds, enum change_op op, const struct dmember *dm,
 	    const char *team)
@@ -251,7 +271,10 @@ sync_teams(struct dstate *ds, const struct dmember *dm,
 		if (c < 0)
 			team_change(ds, CHANGE_ADD_TEAM_MEMBER, dm, dm->teams[i++]);
 		else if (c > 0) {
-			if (team_managed(ds, sm->teams[j]))
+			/* An orphaned team keeps its members (it is kept
+			 * as it was, and reported). */
+			if (team_managed(ds, sm->teams[j]) &&
+			    team_desired(ds->d, sm->teams[j]))
 				team_change(ds, CHANGE_REMOVE_TEAM_MEMBER, dm,
 					    sm->teams[j]);
 			j++;
@@ -492,12 +515,42 @@ team_fields(struct dstate *ds, const struct dteam *t, const struct steam *st,
 	}
 }
 
+/* DESIGN §1: a team group this job made that the source no longer names
+ * is deleted; its teams move to Ungrouped, never deleted.  A managed team
+ * the source no longer names is kept and reported. */
+static void
+sync_gone_teams_and_groups(struct dstate *ds)
+{
+	const struct snapshot *snap = ds->snap;
+	const struct desired *d = ds->d;
+	size_t i;
+
+	for (i = 0; i < snap->ngroups; i++) {
+		const char *by = snap->group_managed_by[i];
+
+		if (by != NULL && strcmp(by, ds->job->name) == 0 &&
+		    !str_in(d->groups, d->ngroups, snap->groups[i]))
+			plan_add(ds->p, CHANGE_DELETE_GROUP, NULL,
+				 snap->groups[i])->detail =
+			    "gone from the source: its teams move to Ungrouped";
+	}
+	for (i = 0; i < snap->nteams; i++) {
+		const struct steam *st = snap->teams[i];
+
+		if (team_managed(ds, st->name) && !team_desired(d, st->name))
+			warn(ds, WARN_TEAM_ORPHANED, st->name,
+			    arena_printf(ds->a, "team no longer in the source: "
+			    "kept with its %zu members", st->nmembers));
+	}
+}
+
 static void
 sync_teams_and_groups(struct dstate *ds)
 {
 	const struct desired *d = ds->d;
 	size_t i;
 
+	sync_gone_teams_and_groups(ds);
 	for (i = 0; i < d->ngroups; i++)
 		if (!str_in(ds->snap->groups, ds->snap->ngroups, d->groups[i]))
 			plan_add(ds->p, CHANGE_CREATE_GROUP, NULL, d->groups[i]);

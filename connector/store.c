@@ -656,13 +656,17 @@ load_groups(struct store *s, struct snapshot *snap, struct err *e)
 
 	if (query_int(s, "SELECT count(*) FROM team_groups", NULL, 0, &n,
 		      e) < 0 ||
-	    prep(s, "SELECT name FROM team_groups ORDER BY name", &st, e) < 0)
+	    prep(s, "SELECT name, managed_by FROM team_groups ORDER BY name",
+		 &st, e) < 0)
 		goto out;
 	snap->groups = arena_alloc(&snap->arena,
 				   (size_t)n * sizeof(*snap->groups) + 1);
+	snap->group_managed_by = arena_alloc(&snap->arena,
+	    (size_t)n * sizeof(*snap->group_managed_by) + 1);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW && i < (size_t)n) {
 		const char *g = col_str(&snap->arena, st, 0);
 
+		snap->group_managed_by[i] = col_str(&snap->arena, st, 1);
 		snap->groups[i++] = g ? g : "";
 	}
 	snap->ngroups = i;

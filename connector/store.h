@@ -67,6 +67,7 @@ struct snapshot {
 	size_t nteams;
 	struct hmap teams_by_name;
 	const char **groups;		/* team group names, sorted */
+	const char **group_managed_by;	/* parallel: job name or NULL */
 	size_t ngroups;
 	int capacity;			/* -1: not set by hand, the
 					 * config's seats.capacity applies */
