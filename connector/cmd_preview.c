@@ -20,7 +20,7 @@ line(struct str *o, const char *field, const char *val, const struct prov *pv)
 	struct str v = STR_INIT;
 
 	str_add_utf8_clean(&v, val ? val : "(none)", strlen(val ? val : "(none)"));
-	str_addf(o, "  %-14s %-32s", field, str_cstr(&v));
+	str_addf(o, "  %-24s %-32s", field, str_cstr(&v));
 	if (pv != NULL && pv->rule != NULL)
 		str_addf(o, "  <- %s%s%s", pv->source && *pv->source ?
 			 pv->source : "", pv->source && *pv->source ? " by " :

@@ -14,13 +14,17 @@
 #include "plan.h"
 #include "view.h"
 
+/* custom_fields is a JSON object already (diff writes it canonically):
+ * shown as such rather than as a string full of \" escapes.  It still
+ * goes through view_add_text, so a hostile value cannot add a line. */
 static void
-add_field_value(struct str *out, const char *v)
+add_field_value(struct str *out, const char *field, const char *v)
 {
 	if (v == NULL)
 		str_adds(out, "(none)");
 	else
-		view_add_text(out, v, 1);
+		view_add_text(out, v, field == NULL ||
+			      strcmp(field, "custom_fields") != 0);
 }
 
 static int
@@ -53,10 +57,10 @@ add_fields(struct str *out, const struct change *c)
 		str_addc(out, ':');
 		view_pad(out, w > fw ? w - fw + 1 : 1);
 		if (!(is_create(c->op) && f->old == NULL)) {
-			add_field_value(out, f->old);
+			add_field_value(out, f->field, f->old);
 			str_adds(out, " -> ");
 		}
-		add_field_value(out, f->new);
+		add_field_value(out, f->field, f->new);
 		str_addc(out, '\n');
 	}
 }

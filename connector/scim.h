@@ -41,6 +41,17 @@ int scim_page_parse(const char *body, size_t len, enum record_kind kind,
 		    int drop_inactive, struct record_builder *b,
 		    struct scim_page *out, struct err *e);
 
+/* The same in two steps, so that the JSON text can be parsed off the main
+ * thread: scim_page_load is pure (no builder, no arena: safe in any
+ * thread) and returns the document, or NULL with e set (malformed JSON);
+ * scim_page_build builds the records from it with b and always frees doc.
+ * Errors as for scim_page_parse. */
+struct json_t;
+struct json_t *scim_page_load(const char *body, size_t len, struct err *e);
+int scim_page_build(struct json_t *doc, enum record_kind kind,
+		    int drop_inactive, struct record_builder *b,
+		    struct scim_page *out, struct err *e);
+
 /* Parses a Retry-After value: delta-seconds or an HTTP-date (IMF-fixdate,
  * RFC 850 or asctime), relative to now.  Returns 0 and sets *secs (>= 0),
  * or -1 if it is neither. */

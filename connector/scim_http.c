@@ -31,6 +31,8 @@
 struct scim_http {
 	const struct scim_cfg *cfg;
 	CURLM *multi;
+	CURL **idle;		/* easy handles kept for reuse */
+	size_t nidle, capidle;
 	char *token;
 	struct curl_slist *hdrs;
 	int oauth, refreshed;
@@ -245,6 +247,9 @@ scim_http_free(struct scim_http *h)
 
 	if (h == NULL)
 		return;
+	while (h->nidle > 0)
+		curl_easy_cleanup(h->idle[--h->nidle]);
+	free(h->idle);
 	if (h->multi != NULL)
 		curl_multi_cleanup(h->multi);
 	for (x = h->hdrs; x; x = x->next)
@@ -254,20 +259,29 @@ scim_http_free(struct scim_http *h)
 	free(h);
 }
 
+/* Easy handles are reused: a fresh one per request costs its buffers and
+ * setup on every page; the connections themselves live in the multi
+ * handle's cache either way. */
 static void
 start(struct scim_http *h, struct scim_req *r)
 {
-	CURL *c = curl_easy_init();
+	CURL *c;
 
+	if (h->nidle > 0) {
+		c = h->idle[--h->nidle];
+	} else {
+		c = curl_easy_init();
+		setup_easy(h->cfg, c, r->url);
+		curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+		curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+	}
 	str_reset(&r->body);
 	r->ctype[0] = '\0';
 	r->retry_after = -1;
 	r->status = 0;
-	setup_easy(h->cfg, c, r->url);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h->hdrs);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_URL, r->url);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h->hdrs);	/* may be refreshed */
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
-	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, r);
 	curl_easy_setopt(c, CURLOPT_PRIVATE, r);
 	r->curl = c;
@@ -280,7 +294,9 @@ finish(struct scim_http *h, struct scim_req *r)
 	if (r->curl == NULL)
 		return;
 	curl_multi_remove_handle(h->multi, r->curl);
-	curl_easy_cleanup(r->curl);
+	if (h->nidle == h->capidle)
+		h->idle = xgrow(h->idle, &h->capidle, h->nidle + 1, sizeof(*h->idle));
+	h->idle[h->nidle++] = r->curl;
 	r->curl = NULL;
 }
 
@@ -353,6 +369,7 @@ struct run {
 	size_t n, next, inflight;
 	size_t *queue;		/* retries waiting, indexes into reqs */
 	size_t nqueue;
+	int conc;
 };
 
 /* Starts requests while slots are free: due retries first, then new. */
@@ -415,6 +432,7 @@ on_finished(struct run *R, CURLMsg *m, scim_done_fn done, void *ctx,
 	struct scim_req *r = NULL;
 	CURLcode cc = m->data.result;	/* m dies with the handle */
 	enum verdict v;
+	int running;
 
 	curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&r);
 	curl_easy_getinfo(m->easy_handle, CURLINFO_RESPONSE_CODE, &r->status);
@@ -425,6 +443,11 @@ on_finished(struct run *R, CURLMsg *m, scim_done_fn done, void *ctx,
 	v = judge(R->h, r, cc, e);
 	switch (v) {
 	case V_OK:
+		/* Send the next request before parsing this response, so that
+		 * the server prepares it while we parse (at any concurrency,
+		 * one request stays in flight: this is no pipelining). */
+		fill(R, R->conc);
+		curl_multi_perform(R->h->multi, &running);
 		return done(ctx, r, e);
 	case V_RETRY:
 		R->queue[R->nqueue++] = r->slot;
@@ -447,8 +470,8 @@ int
 scim_http_get_all(struct scim_http *h, struct scim_req **reqs, size_t n,
 		  scim_done_fn done, void *ctx, struct err *e)
 {
-	struct run R = { h, reqs, n, 0, 0, NULL, 0 };
 	int conc = h->cfg->concurrency > 0 ? h->cfg->concurrency : 1;
+	struct run R = { h, reqs, n, 0, 0, NULL, 0, conc };
 	int rc = -1, running;
 	size_t i;
 
@@ -460,16 +483,19 @@ scim_http_get_all(struct scim_http *h, struct scim_req **reqs, size_t n,
 	}
 	while (R.next < n || R.inflight > 0 || R.nqueue > 0) {
 		CURLMsg *m;
-		int left;
+		int left, finished = 0;
 
 		fill(&R, conc);
 		curl_multi_perform(h->multi, &running);
 		while ((m = curl_multi_info_read(h->multi, &left)) != NULL) {
-			if (m->msg == CURLMSG_DONE &&
-			    on_finished(&R, m, done, ctx, e) < 0)
+			if (m->msg != CURLMSG_DONE)
+				continue;
+			finished++;
+			if (on_finished(&R, m, done, ctx, e) < 0)
 				goto out;
 		}
-		if (R.inflight > 0 || R.nqueue > 0)
+		/* A finished transfer freed a slot: refill it before waiting. */
+		if (finished == 0 && (R.inflight > 0 || R.nqueue > 0))
 			curl_multi_poll(h->multi, NULL, 0, poll_ms(&R), NULL);
 	}
 	rc = 0;

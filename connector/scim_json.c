@@ -17,112 +17,140 @@
 #include "scim.h"
 
 /* Hostile input bounds: record_builder looks names up linearly, and the
- * walk recurses. */
+ * walk recurses.  Paths longer than MAX_PATH are dropped. */
 #define MAX_DEPTH 6
 #define MAX_VALUES 20000
+#define MAX_PATH 512
+#define NO_PATH ((size_t)-1)
 
+/* The walk builds each attribute's path in one fixed buffer, appending on
+ * the way down: children write only past their parent's length, so the
+ * parent's prefix stays intact.  No malloc or printf per attribute; the
+ * builder copies names and values into the arena. */
 struct flat {
 	struct record_builder *b;
 	size_t nvals;
+	char path[MAX_PATH];
 };
 
-static void
-add_val(struct flat *f, const char *name, const char *v)
+/* Appends sep, s (n bytes) and end after path[0..len).  Returns the new
+ * length, or NO_PATH if it would not fit. */
+static size_t
+push(struct flat *f, size_t len, const char *sep, const char *s, size_t n,
+     const char *end)
 {
-	if (f->nvals >= MAX_VALUES || strlen(name) > 512)
+	size_t ls = strlen(sep), le = strlen(end);
+
+	if (len == NO_PATH || len + ls + n + le >= MAX_PATH)
+		return NO_PATH;
+	memcpy(f->path + len, sep, ls);
+	memcpy(f->path + len + ls, s, n);
+	memcpy(f->path + len + ls + n, end, le);
+	f->path[len + ls + n + le] = '\0';
+	return len + ls + n + le;
+}
+
+static void
+add_val(struct flat *f, size_t len, const char *v, size_t n)
+{
+	if (f->nvals >= MAX_VALUES || len == NO_PATH || len == 0)
 		return;
-	record_builder_add(f->b, name, v, strlen(v));
+	f->path[len] = '\0';
+	record_builder_add(f->b, f->path, v, n);
 	f->nvals++;
 }
 
-/* Text of a scalar; NULL for null, objects and arrays. */
-static const char *
-scalar_text(json_t *v, char *buf, size_t n)
+/* Adds a scalar's text under path[0..len); ignores null. */
+static void
+add_scalar(struct flat *f, size_t len, json_t *v)
 {
+	char buf[64];
+	int n;
+
 	switch (json_typeof(v)) {
-	case JSON_STRING: return json_string_value(v);
-	case JSON_TRUE: return "true";
-	case JSON_FALSE: return "false";
+	case JSON_STRING:
+		add_val(f, len, json_string_value(v), json_string_length(v));
+		return;
+	case JSON_TRUE:
+		add_val(f, len, "true", 4);
+		return;
+	case JSON_FALSE:
+		add_val(f, len, "false", 5);
+		return;
 	case JSON_INTEGER:
-		snprintf(buf, n, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-		return buf;
+		n = snprintf(buf, sizeof(buf), "%" JSON_INTEGER_FORMAT,
+			     json_integer_value(v));
+		break;
 	case JSON_REAL:
-		snprintf(buf, n, "%.17g", json_real_value(v));
-		return buf;
-	default: return NULL;
+		n = snprintf(buf, sizeof(buf), "%.17g", json_real_value(v));
+		break;
+	default:
+		return;
 	}
+	add_val(f, len, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
 }
 
-static void walk(struct flat *f, json_t *v, const char *name, int depth);
+static void walk(struct flat *f, json_t *v, size_t len, int depth);
 
 static void
-walk_object(struct flat *f, json_t *obj, const char *prefix, int depth)
+walk_object(struct flat *f, json_t *obj, size_t len, int depth)
 {
 	const char *k;
 	json_t *v;
-	struct str name = STR_INIT;
 
-	json_object_foreach(obj, k, v) {
-		str_reset(&name);
-		if (*prefix)
-			str_addf(&name, "%s.", prefix);
-		str_adds(&name, k);
-		walk(f, v, str_cstr(&name), depth + 1);
-	}
-	str_release(&name);
+	json_object_foreach(obj, k, v)
+		walk(f, v, push(f, len, len ? "." : "", k, strlen(k), ""), depth + 1);
 }
 
 /* Multi-valued complex attribute (emails, phoneNumbers, members...):
  * every element under "name", typed ones also under "name[type]", and
  * the primary one (else the first object) under "name[primary]". */
 static void
-walk_array(struct flat *f, json_t *arr, const char *name, int depth)
+walk_array(struct flat *f, json_t *arr, size_t len, int depth)
 {
 	size_t i;
 	json_t *el, *primary = NULL, *first = NULL;
-	struct str sub = STR_INIT;
 
 	json_array_foreach(arr, i, el) {
 		if (!json_is_object(el)) {
-			walk(f, el, name, depth);
+			walk(f, el, len, depth);
 			continue;
 		}
 		if (first == NULL)
 			first = el;
 		if (primary == NULL && json_is_true(json_object_get(el, "primary")))
 			primary = el;
-		walk_object(f, el, name, depth);
-		const char *type = json_string_value(json_object_get(el, "type"));
-		if (type != NULL && *type && strlen(type) < 64) {
-			str_reset(&sub);
-			str_addf(&sub, "%s[%s]", name, type);
-			walk_object(f, el, str_cstr(&sub), depth);
-		}
+		walk_object(f, el, len, depth);
+		json_t *type = json_object_get(el, "type");
+		if (json_is_string(type) && json_string_length(type) > 0 &&
+		    json_string_length(type) < 64)
+			walk_object(f, el, push(f, len, "[", json_string_value(type),
+						json_string_length(type), "]"), depth);
 	}
 	if (primary == NULL)
 		primary = first;
-	if (primary != NULL) {
-		str_reset(&sub);
-		str_addf(&sub, "%s[primary]", name);
-		walk_object(f, primary, str_cstr(&sub), depth);
-	}
-	str_release(&sub);
+	if (primary != NULL)
+		walk_object(f, primary, push(f, len, "", "[primary]", 9, ""), depth);
 }
 
 static void
-walk(struct flat *f, json_t *v, const char *name, int depth)
+walk(struct flat *f, json_t *v, size_t len, int depth)
 {
-	char buf[64];
-	const char *t;
-
-	if (depth > MAX_DEPTH)
+	if (depth > MAX_DEPTH || len == NO_PATH)
 		return;
 	if (json_is_object(v))
-		walk_object(f, v, name, depth);
+		walk_object(f, v, len, depth);
 	else if (json_is_array(v))
-		walk_array(f, v, name, depth);
-	else if ((t = scalar_text(v, buf, sizeof(buf))) != NULL)
-		add_val(f, name, t);
+		walk_array(f, v, len, depth);
+	else
+		add_scalar(f, len, v);
+}
+
+/* Starts a path at name (n bytes) and walks v under it. */
+static void
+walk_named(struct flat *f, json_t *v, const char *name, size_t n)
+{
+	walk(f, v, push(f, 0, "", name, n, ""), 1);
 }
 
 /* An extension object "urn:...:User": its attributes under full paths
@@ -133,32 +161,33 @@ static void
 walk_extension(struct flat *f, const char *urn, json_t *ext)
 {
 	int plain = strcmp(urn, SCIM_ENTERPRISE) == 0;
-	struct str full = STR_INIT;
+	size_t ul = strlen(urn), len;
 	const char *k;
 	json_t *v;
 
 	json_object_foreach(ext, k, v) {
 		int is_mgr = plain && strcmp(k, "manager") == 0;
 
-		str_reset(&full);
-		str_addf(&full, "%s:%s", urn, k);
+		len = push(f, push(f, 0, "", urn, ul, ""), ":", k, strlen(k), "");
 		if (is_mgr && json_is_string(v)) {
-			add_val(f, "manager", json_string_value(v));
-			str_adds(&full, ".value");
-			add_val(f, str_cstr(&full), json_string_value(v));
+			add_val(f, push(f, len, "", ".value", 6, ""),
+				json_string_value(v), json_string_length(v));
+			add_val(f, push(f, 0, "", "manager", 7, ""),
+				json_string_value(v), json_string_length(v));
 			continue;
 		}
-		walk(f, v, str_cstr(&full), 1);
+		walk(f, v, len, 1);
 		if (is_mgr && json_is_object(v)) {
-			const char *id = json_string_value(json_object_get(v, "value"));
-			if (id != NULL)
-				add_val(f, "manager", id);
+			json_t *id = json_object_get(v, "value");
+
+			if (json_is_string(id))
+				add_val(f, push(f, 0, "", "manager", 7, ""),
+					json_string_value(id), json_string_length(id));
 			continue;
 		}
 		if (plain)
-			walk(f, v, k, 1);
+			walk_named(f, v, k, strlen(k));
 	}
-	str_release(&full);
 }
 
 static int
@@ -192,10 +221,12 @@ static struct record *
 build(json_t *res, const char *id, enum record_kind kind,
       struct record_builder *b)
 {
-	struct flat f = { b, 0 };
+	struct flat f;
 	const char *k;
 	json_t *v;
 
+	f.b = b;
+	f.nvals = 0;
 	json_object_foreach(res, k, v) {
 		if (strcmp(k, "schemas") == 0)
 			continue;
@@ -207,9 +238,21 @@ build(json_t *res, const char *id, enum record_kind kind,
 		if (strncmp(k, "urn:", 4) == 0 && json_is_object(v))
 			walk_extension(&f, k, v);
 		else
-			walk(&f, v, k, 1);
+			walk_named(&f, v, k, strlen(k));
 	}
 	return record_builder_finish(b, kind, id, id, id);
+}
+
+json_t *
+scim_page_load(const char *body, size_t len, struct err *e)
+{
+	json_error_t je;
+	json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je);
+
+	if (root == NULL)
+		err_setc(e, ERR_FETCH, "malformed JSON at line %d: %s", je.line,
+			 je.text);
+	return root;
 }
 
 int
@@ -217,18 +260,22 @@ scim_page_parse(const char *body, size_t len, enum record_kind kind,
 		int drop_inactive, struct record_builder *b,
 		struct scim_page *out, struct err *e)
 {
-	json_error_t je;
-	json_t *root, *res, *tot, *el;
+	json_t *root = scim_page_load(body, len, e);
+
+	if (root == NULL)
+		return -1;
+	return scim_page_build(root, kind, drop_inactive, b, out, e);
+}
+
+int
+scim_page_build(json_t *root, enum record_kind kind, int drop_inactive,
+		struct record_builder *b, struct scim_page *out, struct err *e)
+{
+	json_t *res, *tot, *el;
 	struct scim_page p = { -1, 0, NULL, NULL };
 	size_t i;
 	int rc = -1;
 
-	root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je);
-	if (root == NULL) {
-		err_setc(e, ERR_FETCH, "malformed JSON at line %d: %s", je.line,
-			 je.text);
-		return -1;
-	}
 	if (!json_is_object(root)) {
 		err_setc(e, ERR_FETCH, "response is not a JSON object");
 		goto out;

@@ -73,3 +73,8 @@ for n in fetch plan-empty-store apply plan-no-change; do
 	awk -v n="$n" -v w="$(wall "$n")" -v f="$best" -v r="$(rss "$n")" -v p="$people" \
 		'BEGIN { printf "%-22s %6.2fx floor  %8.0f bytes RSS per member\n", n, w / f, r * 1024 / p }'
 done
+
+# The SCIM source against the local SCIM test server (its own temp dir);
+# slapd is stopped first so that it does not share the cores.
+bash "$here/slapd.sh" clean "$dir/slapd" || true
+bash "$here/bench_scim.sh" "$bin" --users "$people"

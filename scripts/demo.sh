@@ -39,17 +39,20 @@ step "harmony-sync check"
 "$bin" "${cfg[@]}" check
 step "harmony-sync test-connection"
 "$bin" "${cfg[@]}" test-connection
-step "harmony-sync seats capacity 250"
-"$bin" "${cfg[@]}" seats capacity 250 ||
-	echo "demo: could not set the capacity; members will have no seats" >&2
-step "harmony-sync plan (exit 2: there are changes; first 40 lines and the summary)"
+step "harmony-sync preview --limit 2 (how entries map, and why)"
+"$bin" "${cfg[@]}" preview --limit 2
+step "harmony-sync plan (exit 2: there are changes; a few members, the warnings, the summary)"
 rc=0; "$bin" "${cfg[@]}" plan >"$dir/plan.txt" || rc=$?
-head -n 40 "$dir/plan.txt"; echo "..."; tail -n 1 "$dir/plan.txt"
+grep -m 1 -A 12 '^+ create member' "$dir/plan.txt"; echo "..."
+sed -n '/^Warnings:/,/no_seat_available/p' "$dir/plan.txt"; echo "..."
+tail -n 2 "$dir/plan.txt"
 [ "$rc" -eq 2 ] || [ "$rc" -eq 0 ] || exit "$rc"
 step "harmony-sync apply (summary)"
 "$bin" "${cfg[@]}" apply | tail -n 1
-step "harmony-sync plan again (nothing to do)"
-"$bin" "${cfg[@]}" plan | tail -n 1
+step "harmony-sync plan again (nothing to do: exit 0)"
+"$bin" "${cfg[@]}" plan | tail -n 2
+step "harmony-sync seats"
+"$bin" "${cfg[@]}" seats | head -n 8
 step "harmony-sync members (first 15)"
 "$bin" "${cfg[@]}" members | head -n 16
 step "harmony-sync orgchart (first 25 lines)"

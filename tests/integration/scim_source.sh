@@ -41,6 +41,13 @@ if cmp -s "$tmp/ids1" "$tmp/ids8" && [ "$(grep -c '^user ' "$tmp/ids1")" = 297 ]
    [ "$(sort "$tmp/ids1" | uniq -d | wc -l)" = 0 ]; then pass order_deterministic
 else fail order_deterministic "id lists differ"; fi
 
+# Same pages at concurrency 1 and 4 (30 pages of 10, four in flight and
+# completing out of order): the same records in the same order.
+run --token-file "$tmp/tok" --ids --concurrency 1 --page-size 10 && cp "$tmp/out" "$tmp/ids1p"
+run --token-file "$tmp/tok" --ids --concurrency 4 --page-size 10 && cp "$tmp/out" "$tmp/ids4p"
+if [ -s "$tmp/ids1p" ] && cmp -s "$tmp/ids1p" "$tmp/ids4p" && cmp -s "$tmp/ids1p" "$tmp/ids1"; then pass order_concurrency_1_4
+else fail order_concurrency_1_4 "id lists differ between concurrency 1 and 4"; fi
+
 # Attributes by path; manager from the enterprise extension.
 u0=$(awk '/^user /{print $2; exit}' "$tmp/ids1")
 u1=$(awk '/^user /{n++; if (n==2) {print $2; exit}}' "$tmp/ids1")
@@ -109,6 +116,18 @@ expect_ok oauth2 "users=40 groups=3" --token-url "http://127.0.0.1:$port/oauth2/
 expect_err oauth2_bad_secret "cannot get oauth2 token.*HTTP 401 invalid_client" --token-url "http://127.0.0.1:$port/oauth2/token" --client-id harmony --client-secret-file "$tmp/badsecret"
 if grep -q "nope\|s3cr3t" "$tmp/err"; then fail oauth2_secret_hidden "secret leaked"; else pass oauth2_secret_hidden; fi
 scim_stop oauth
+oauth_args() { echo --token-url "http://127.0.0.1:$port/oauth2/token" --client-id harmony --client-secret-file "$tmp/secret"; }
+grants() { grep -c "^token issued" "$tmp/$1/server.log"; }
+# The token expires mid-fetch (401): one new token, then the fetch goes on.
+scim_start expire --users 40 --groups 2 --oauth-client harmony --oauth-secret s3cr3t --revoke-tokens-after 2
+expect_ok oauth2_refresh_on_401 "users=40 groups=3" $(oauth_args) --page-size 5 --concurrency 4
+[ "$(grants expire)" = 2 ] && pass oauth2_refresh_one_grant || fail oauth2_refresh_one_grant "$(grants expire) token grants"
+scim_stop expire
+# The new token is rejected too: fail with the 401, after one refresh only.
+scim_start revoked --users 40 --groups 2 --oauth-client harmony --oauth-secret s3cr3t --revoke-tokens-after 2 --revoke-forever
+expect_err oauth2_refresh_once "HTTP 401" $(oauth_args) --page-size 5 --concurrency 4
+[ "$(grants revoked)" = 2 ] && pass oauth2_refresh_only_once || fail oauth2_refresh_only_once "$(grants revoked) token grants"
+scim_stop revoked
 
 # TLS with a private CA: verified with ca_file, refused without it.
 if ! command -v openssl >/dev/null; then

@@ -13,7 +13,10 @@
 // Faults for the client's tests: --max-page-size, --token, --fail-429 N,
 // --fail-500 N|always, --fail-500-from K, --latency MS, --mutate-after N,
 // --bad-json, --wrong-type, --wrap-past-end, --stuck, --tls-cert/--tls-key,
-// --oauth-client ID --oauth-secret S (POST /oauth2/token), --raw (serve a
+// --oauth-client ID --oauth-secret S (POST /oauth2/token; each grant logs
+// "token issued" on stderr), --revoke-tokens-after N (after N API requests
+// every token issued so far is rejected: an expired token), with
+// --revoke-forever (tokens issued later are rejected too), --raw (serve a
 // fixture verbatim, for provider shapes SCIMMY would coerce).
 //
 // Prints "listening PORT" on stdout once it answers.
@@ -34,7 +37,7 @@ function parseArgs(argv) {
 		wrapPastEnd: false, stuck: false, tlsCert: null, tlsKey: null,
 		oauthClient: null, oauthSecret: null, fixture: null, raw: false,
 		managerCycle: false, groupCycle: false, inactive: 0,
-		retryAfterDate: false,
+		retryAfterDate: false, revokeAfter: 0, revokeForever: false,
 	};
 	const num = (v) => { const n = Number(v); if (!Number.isInteger(n) || n < 0) throw new Error(`bad number '${v}'`); return n; };
 	for (let i = 2; i < argv.length; i++) {
@@ -64,6 +67,8 @@ function parseArgs(argv) {
 		case "--group-cycle": o.groupCycle = true; break;
 		case "--inactive": o.inactive = num(v()); break;
 		case "--retry-after-date": o.retryAfterDate = true; break;
+		case "--revoke-tokens-after": o.revokeAfter = num(v()); break;
+		case "--revoke-forever": o.revokeForever = true; break;
 		default: throw new Error(`unknown option '${a}'`);
 		}
 	}
@@ -214,7 +219,7 @@ async function main() {
 
 	const app = express();
 	const tokens = new Set(o.token ? [o.token] : []);
-	let nreq = 0, nlist = 0, mutated = false;
+	let nreq = 0, nlist = 0, mutated = false, ntokens = 0, revoked = false;
 
 	app.post("/oauth2/token", express.urlencoded({ extended: false }), (req, res) => {
 		const b = req.body || {};
@@ -222,13 +227,19 @@ async function main() {
 			res.status(401).json({ error: "invalid_client", error_description: "bad client credentials" });
 			return;
 		}
-		const t = `oauth-${Date.now()}-${tokens.size}`;
-		tokens.add(t);
+		const t = `oauth-${Date.now()}-${ntokens++}`;
+		if (!(revoked && o.revokeForever)) tokens.add(t);
+		process.stderr.write("token issued\n");
 		res.json({ access_token: t, token_type: "Bearer", expires_in: 3600 });
 	});
 
 	app.use(async (req, res, next) => {
 		nreq++;
+		if (o.revokeAfter && nreq > o.revokeAfter && !revoked) {
+			revoked = true;
+			tokens.clear();
+			tokens.add("\0revoked");	// keeps authentication required
+		}
 		if (o.latency) await new Promise((r) => setTimeout(r, o.latency));
 		const auth = req.header("Authorization") || "";
 		if (tokens.size && !(auth.startsWith("Bearer ") && tokens.has(auth.slice(7))))
