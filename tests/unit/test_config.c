@@ -498,6 +498,17 @@ test_config_example(void)
 		CHECK_INT(c->jobs[0].safety.delete_after_s, 30L * 86400);
 	}
 	config_free(c);
+	c = NULL;
+	CHECK_INT(config_load("config/example-scim.yaml", &c, &e), 0);
+	CHECK_STR(e.msg, "");
+	if (c) {
+		CHECK_INT(c->njobs, 2);
+		CHECK_STR(c->jobs[0].source.scim.oauth2.client_secret.file,
+			  "/etc/harmony-sync/entra.secret");
+		CHECK_STR(c->jobs[1].source.scim.token.file,
+			  "/etc/harmony-sync/scim.token");
+	}
+	config_free(c);
 	CHECK_INT(mapping_load("mappings/active-directory.yaml", &m, &e), 0);
 	CHECK_STR(e.msg, "");
 	if (m)
