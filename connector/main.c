@@ -94,9 +94,14 @@ exit_code(const struct ctx *ctx, int rc)
 	if (rc >= 0)
 		return rc;
 	/* Config errors keep the compiler's FILE:LINE:COL: shape, so that
-	 * editors and CI annotations can jump to them. */
-	fprintf(stderr, "%s%s\n", ctx->err.code == ERR_CONFIG ? "" :
-		"harmony-sync: ", ctx->err.msg[0] ? ctx->err.msg : "failed");
+	 * editors and CI annotations can jump to them; with --log-format json
+	 * the reason is one JSON line like every other diagnostic. */
+	if (log_is_json())
+		log_error("%s", ctx->err.msg[0] ? ctx->err.msg : "failed");
+	else
+		fprintf(stderr, "%s%s\n", ctx->err.code == ERR_CONFIG ? "" :
+			"harmony-sync: ", ctx->err.msg[0] ? ctx->err.msg :
+			"failed");
 	switch (ctx->err.code) {
 	case ERR_SAFETY:
 	case ERR_STALE:

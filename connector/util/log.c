@@ -21,6 +21,12 @@ log_setup(enum log_level level, enum log_format fmt)
 }
 
 int
+log_is_json(void)
+{
+	return cur_format == LOG_JSON;
+}
+
+int
 log_enabled(enum log_level level)
 {
 	return level <= cur_level;

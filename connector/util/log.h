@@ -17,6 +17,8 @@ enum log_format { LOG_TEXT, LOG_JSON };
 
 void log_setup(enum log_level level, enum log_format fmt);
 int log_enabled(enum log_level level);
+/* 1 when lines are JSON objects (--log-format json). */
+int log_is_json(void);
 void log_msg(enum log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 

@@ -114,6 +114,8 @@ cp "$T/src.jsonl" "$T/full.jsonl"
 hs plan >/dev/null 2>"$T/err"
 assert_eq empty_source_exit 3 $?
 assert_match empty_source_message "source returned no users while the store holds 4 members" "$(cat "$T/err")"
+hs --log-format json plan >/dev/null 2>"$T/err"
+assert_eq log_format_json "3 error True" "$? $(python3 -c 'import json,sys; l=[json.loads(x) for x in sys.stdin]; print(l[-1]["level"], "source returned no users" in l[-1]["msg"])' <"$T/err")"
 user ann >"$T/src.jsonl"
 hs apply --force >/dev/null 2>"$T/err"
 assert_eq shrink_exit 3 $?
