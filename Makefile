@@ -12,7 +12,7 @@ LIB := $(BUILD)/libhs.a
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps check unit asan bench demo clean
+.PHONY: all deps check unit asan valgrind bench demo clean
 all: $(BIN)
 
 $(BIN): $(BUILD)/connector/main.o $(LIB)
@@ -48,6 +48,14 @@ asan: deps
 		LDFLAGS="-fsanitize=address,undefined" unit
 	@ASAN_OPTIONS=detect_leaks=1 HS_BIN=$(abspath build-asan/harmony-sync) \
 		HS_UNIT_DIR=$(abspath build-asan/tests) bash tests/run.sh
+
+# The integration tests with the binary under valgrind's memcheck.
+valgrind: deps
+	@$(MAKE) --no-print-directory $(BIN)
+	@d=$$(mktemp -d); HS_VALGRIND_DIR=$$d HS_SKIP_UNIT=1 \
+		HS_BIN=$(abspath scripts/valgrind-wrap.sh) \
+		HS_UNIT_DIR=$(abspath $(BUILD)/tests) bash tests/run.sh; \
+		rc=$$?; rm -rf $$d; exit $$rc
 
 bench: deps $(BIN)
 	@bash scripts/bench.sh $(abspath $(BIN))

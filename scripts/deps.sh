@@ -5,7 +5,7 @@
 set -eu
 pkgs="gcc make pkg-config libldap2-dev libcurl4-openssl-dev libjansson-dev
       libsqlite3-dev libyaml-dev sqlite3 slapd ldap-utils nodejs npm curl
-      python3 openssl time"
+      python3 openssl time valgrind"
 missing=()
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||

@@ -35,6 +35,7 @@ run_one() {	# name, command...
 
 for t in "$unit_dir"/test_*; do
 	[ -x "$t" ] || continue
+	[ -n "${HS_SKIP_UNIT:-}" ] && break
 	run_one "unit/$(basename "$t")" "$t"
 done
 for t in "$here"/integration/*.sh; do
@@ -42,6 +43,15 @@ for t in "$here"/integration/*.sh; do
 	case $(basename "$t") in lib.sh) continue ;; esac
 	run_one "integration/$(basename "$t" .sh)" bash "$t"
 done
+
+# make valgrind: every report must be empty (memcheck errors, definite leaks).
+if [ -n "${HS_VALGRIND_DIR:-}" ]; then
+	for r in "$HS_VALGRIND_DIR"/vg.*.log; do
+		[ -s "$r" ] || continue
+		echo "FAIL valgrind: $(basename "$r")"; head -n 20 "$r"
+		fail=$((fail + 1)); failed_names+=("valgrind")
+	done
+fi
 
 echo
 [ ${#failed_names[@]} -gt 0 ] && echo "failed: ${failed_names[*]}"
