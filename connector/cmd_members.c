@@ -28,22 +28,9 @@ cmd_members(struct ctx *ctx, int argc, char **argv)
 	static const char *const names[] = { "table", "json", "csv", NULL };
 	static const enum out_format fmts[] = { FMT_TEXT, FMT_JSON, FMT_CSV };
 	struct members_args a = { NULL, FMT_TEXT };
-	const char *val;
-	int i, r;
 
-	for (i = 1; i < argc; i++) {
-		if ((r = view_opt(argc, argv, &i, "--search", &val)) == 1) {
-			a.search = val;
-			continue;
-		}
-		if (r == 0 &&
-		    (r = view_opt(argc, argv, &i, "--format", &val)) == 1) {
-			if (view_format(val, names, fmts, &a.fmt,
-					&ctx->err) < 0)
-				return -1;
-			continue;
-		}
-		return err_set(&ctx->err, "%s", USAGE);
-	}
+	if (view_args(argc, argv, "--search", &a.search, names, fmts, &a.fmt,
+		      USAGE, &ctx->err) < 0)
+		return -1;
 	return view_cmd_run(ctx, run, &a);
 }

@@ -281,3 +281,27 @@ view_format(const char *val, const char *const *names,
 	str_release(&shown);
 	return -1;
 }
+
+int
+view_args(int argc, char **argv, const char *opt, const char **optval,
+	  const char *const *names, const enum out_format *fmts,
+	  enum out_format *fmt, const char *usage, struct err *e)
+{
+	const char *val;
+	int i, r;
+
+	for (i = 1; i < argc; i++) {
+		if ((r = view_opt(argc, argv, &i, opt, &val)) == 1) {
+			*optval = val;
+			continue;
+		}
+		if (r == 0 && (r = view_opt(argc, argv, &i, "--format",
+					    &val)) == 1) {
+			if (view_format(val, names, fmts, fmt, e) < 0)
+				return -1;
+			continue;
+		}
+		return err_set(e, "%s", usage);
+	}
+	return 0;
+}

@@ -62,6 +62,12 @@ int view_opt(int argc, char **argv, int *i, const char *name,
 	     const char **val);
 /* Parses a --format value against the allowed names (NULL-terminated,
  * parallel to fmts).  Returns 0, or -1 with e set. */
+/* The options of members and orgchart: "--OPT VALUE" (into *optval)
+ * and "--format F" (F one of names, mapped through fmts into *fmt), in
+ * any order.  Returns 0, or -1 with e set to usage. */
+int view_args(int argc, char **argv, const char *opt, const char **optval,
+	      const char *const *names, const enum out_format *fmts,
+	      enum out_format *fmt, const char *usage, struct err *e);
 int view_format(const char *val, const char *const *names,
 		const enum out_format *fmts, enum out_format *out,
 		struct err *e);
