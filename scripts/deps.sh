@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
 # Installs the Debian packages harmony-sync builds and tests with, if any
 # is missing.  slapd is preseeded so that no system instance is configured:
-# the tests run private ones (FIELD-NOTES).
+# the tests run private ones (FIELD-NOTES).  samba, samba-ad-provision,
+# ldb-tools, iproute2 and util-linux (unshare) are for the private AD DC of
+# tests/integration/ad_samba.sh (scripts/samba.sh), which provisions its
+# own domain and never reads /etc/samba.  (On a systemd host Debian starts
+# its stock smbd/nmbd file server; the test neither uses nor touches it.)
 set -eu
 pkgs="gcc make pkg-config libldap2-dev libcurl4-openssl-dev libjansson-dev
       libsqlite3-dev libyaml-dev sqlite3 slapd ldap-utils nodejs npm curl
-      python3 openssl time valgrind"
+      python3 openssl time valgrind samba samba-ad-provision ldb-tools
+      iproute2 util-linux"
 missing=()
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
