@@ -36,19 +36,10 @@ struct scim_page {
  * drop_inactive: users whose "active" is false get recs[i] == NULL.
  * Returns 0 and fills *out, or -1 with e set (ERR_FETCH): malformed JSON,
  * not an object, Resources missing while totalResults > 0, a resource
- * that is not an object or has no string id. */
+ * that is not an object or has no string id.
+ * Threads: several threads may parse at once, each with its own builder
+ * and arena; the JSON document lives and dies in the calling thread. */
 int scim_page_parse(const char *body, size_t len, enum record_kind kind,
-		    int drop_inactive, struct record_builder *b,
-		    struct scim_page *out, struct err *e);
-
-/* The same in two steps, so that the JSON text can be parsed off the main
- * thread: scim_page_load is pure (no builder, no arena: safe in any
- * thread) and returns the document, or NULL with e set (malformed JSON);
- * scim_page_build builds the records from it with b and always frees doc.
- * Errors as for scim_page_parse. */
-struct json_t;
-struct json_t *scim_page_load(const char *body, size_t len, struct err *e);
-int scim_page_build(struct json_t *doc, enum record_kind kind,
 		    int drop_inactive, struct record_builder *b,
 		    struct scim_page *out, struct err *e);
 

@@ -443,9 +443,10 @@ on_finished(struct run *R, CURLMsg *m, scim_done_fn done, void *ctx,
 	v = judge(R->h, r, cc, e);
 	switch (v) {
 	case V_OK:
-		/* Send the next request before parsing this response, so that
-		 * the server prepares it while we parse (at any concurrency,
-		 * one request stays in flight: this is no pipelining). */
+		/* Send the next request before handing this response over
+		 * (done may wait for a parser thread when they fall behind),
+		 * so that the server prepares it meanwhile (at any
+		 * concurrency, one request stays in flight: no pipelining). */
 		fill(R, R->conc);
 		curl_multi_perform(R->h->multi, &running);
 		return done(ctx, r, e);

@@ -17,11 +17,26 @@
  *
  * Users with "active": false are dropped when scim.inactive_as_missing
  * (the default): they then count as gone from the source, per on_missing.
+ *
+ * Parsing.  The client is CPU-bound on JSON, so pages are parsed on a pool
+ * of worker threads (one per core) while the main thread keeps driving
+ * curl.  Each worker does json_loadb, record building and json_decref
+ * itself (jansson memory allocated and freed on one thread: malloc's
+ * per-thread arenas stay local) into its own arena and builder; the main
+ * thread waits for each page in startIndex order and merges it (the hash
+ * maps are touched by the main thread only).  The workers' arenas are
+ * handed to the recordset's arena when the fetch ends.  The first page of
+ * /Groups (often one big page) is requested with the first batch of
+ * /Users, so that it is parsed while user pages are; it is merged after
+ * the users all the same.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
+#include <jansson.h>
 
 #include "scim.h"
 #include "source.h"
@@ -32,12 +47,52 @@
 /* A sanity bound on pages per resource type, so that a server claiming an
  * absurd totalResults cannot make us plan billions of requests. */
 #define MAX_PAGES 100000
+#define MAX_WORKERS 4
+/* Bodies waiting for a parser, per worker: bounds memory when the server
+ * is faster than the parsers. */
+#define QUEUE_PER_WORKER 4
 
 struct source {
 	const struct job_cfg *job;
 	const struct scim_cfg *cfg;
 	struct scim_http *http;
 	long nusers, ngroups;	/* totalResults seen, for info */
+	struct slot *prefetch;	/* /Groups' first page, during fetch */
+};
+
+enum slot_state { SLOT_NEW, SLOT_QUEUED, SLOT_PARSED, SLOT_FAILED };
+
+/* A planned page and, once fetched, its parse. */
+struct slot {
+	struct scim_req req;
+	long start;
+	enum slot_state state;		/* under the pool's lock */
+	int submitted;			/* main thread only: given to the pool */
+	struct slot *next;		/* in the pool's queue */
+	struct scim_page page;		/* in a worker's arena */
+	const struct pager *P;		/* whose page */
+};
+
+struct worker {
+	struct pool *pool;
+	pthread_t th;
+	struct arena arena;		/* its pages' records */
+	struct record_builder b;
+};
+
+/* The parser threads of one fetch. */
+struct pool {
+	pthread_mutex_t mu;
+	pthread_cond_t more;		/* work queued, or stop */
+	pthread_cond_t done;		/* a queued page finished */
+	struct slot *head, *tail;	/* waiting for a worker */
+	size_t busy;			/* queued or being parsed */
+	size_t cap;			/* submit waits while busy >= cap */
+	int stop;
+	int failed;			/* e holds the first failure */
+	struct err e;
+	struct worker w[MAX_WORKERS];
+	size_t nw;
 };
 
 /* One resource type's fetch. */
@@ -47,21 +102,14 @@ struct pager {
 	const char *filter;
 	enum record_kind kind;
 	struct recordset *rs;
-	struct record_builder b;
+	struct pool *pool;
+	int drop_inactive;
 	struct hmap seen;		/* ids merged so far */
 	long next;			/* first startIndex not yet covered */
 	long total;			/* latest totalResults */
 	long step;			/* page size the server serves */
 	int done;
 	int gap_end;			/* a gap fill brought nothing new */
-};
-
-/* A planned page and, once fetched, its parse. */
-struct slot {
-	struct scim_req req;
-	long start;
-	int fetched;
-	struct scim_page page;
 };
 
 static void
@@ -78,32 +126,205 @@ page_url(struct pager *P, long start, long count, struct str *u)
 	}
 }
 
+/* Parses sl's body with w's builder, then frees the text.  After a
+ * failure elsewhere the page is only dropped: the run is over. */
 static int
-on_page(void *ctx, struct scim_req *r, struct err *e)
+parse_slot(struct worker *w, struct slot *sl, int skip, struct err *e)
 {
-	struct pager *P = ctx;
-	struct slot *sl = r->user;
+	struct scim_req *r = &sl->req;
+	int rc = -1;
 
-	if (scim_page_parse(r->body.buf ? r->body.buf : "", r->body.len, P->kind,
-			    P->kind == RECORD_USER && P->s->cfg->inactive_as_missing,
-			    &P->b, &sl->page, e) < 0)
-		return err_prefix(e, "GET '%s'", r->url);
-	sl->fetched = 1;
-	str_release(&r->body);	/* parsed: free the text early */
+	if (!skip) {
+		rc = scim_page_parse(r->body.buf ? r->body.buf : "", r->body.len,
+				     sl->P->kind, sl->P->drop_inactive, &w->b,
+				     &sl->page, e);
+		if (rc < 0)
+			err_prefix(e, "GET '%s'", r->url);
+	}
+	str_release(&r->body);
+	return rc;
+}
+
+static void *
+worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct pool *pool = w->pool;
+	struct err e = { 0 };
+	struct slot *sl;
+	int rc, skip;
+
+	pthread_mutex_lock(&pool->mu);
+	for (;;) {
+		while (pool->head == NULL && !pool->stop)
+			pthread_cond_wait(&pool->more, &pool->mu);
+		if (pool->head == NULL)
+			break;
+		sl = pool->head;
+		pool->head = sl->next;
+		if (pool->head == NULL)
+			pool->tail = NULL;
+		skip = pool->failed;
+		pthread_mutex_unlock(&pool->mu);
+		rc = parse_slot(w, sl, skip, &e);
+		pthread_mutex_lock(&pool->mu);
+		sl->state = rc == 0 ? SLOT_PARSED : SLOT_FAILED;
+		if (rc < 0 && !skip && !pool->failed) {
+			pool->failed = 1;
+			pool->e = e;
+		}
+		pool->busy--;
+		pthread_cond_broadcast(&pool->done);
+	}
+	pthread_mutex_unlock(&pool->mu);
+	return NULL;
+}
+
+static size_t
+ncores(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n < 1 ? 1 : n > MAX_WORKERS ? MAX_WORKERS : (size_t)n;
+}
+
+/* Starts the workers.  Returns 0, or -1 if not even one thread starts. */
+static int
+pool_start(struct pool *pool, struct err *e)
+{
+	size_t i, want = ncores();
+
+	memset(pool, 0, sizeof(*pool));
+	pthread_mutex_init(&pool->mu, NULL);
+	pthread_cond_init(&pool->more, NULL);
+	pthread_cond_init(&pool->done, NULL);
+	for (i = 0; i < want; i++) {
+		struct worker *w = &pool->w[pool->nw];
+
+		w->pool = pool;
+		arena_init(&w->arena);
+		record_builder_init(&w->b, &w->arena);
+		if (pthread_create(&w->th, NULL, worker_main, w) != 0) {
+			record_builder_release(&w->b);
+			break;
+		}
+		pool->nw++;
+	}
+	pool->cap = QUEUE_PER_WORKER * (pool->nw > 0 ? pool->nw : 1);
+	if (pool->nw == 0)
+		return err_setc(e, ERR_FETCH, "scim: cannot start a parser thread");
 	return 0;
 }
 
-/* Fetches slots[0..n) concurrently. */
+/* Stops and joins the workers, then hands their arenas (records, ids,
+ * interned names) to dst.  Safe on a pool that failed to start. */
+static void
+pool_stop(struct pool *pool, struct arena *dst)
+{
+	size_t i;
+
+	pthread_mutex_lock(&pool->mu);
+	pool->stop = 1;
+	pthread_cond_broadcast(&pool->more);
+	pthread_mutex_unlock(&pool->mu);
+	for (i = 0; i < pool->nw; i++) {
+		pthread_join(pool->w[i].th, NULL);
+		record_builder_release(&pool->w[i].b);
+		arena_adopt(dst, &pool->w[i].arena);
+	}
+	pthread_mutex_destroy(&pool->mu);
+	pthread_cond_destroy(&pool->more);
+	pthread_cond_destroy(&pool->done);
+}
+
+/* Copies the first failure into e.  Call with the lock held. */
+static int
+pool_failure(struct pool *pool, struct err *e)
+{
+	if (e != NULL)
+		*e = pool->e;
+	return -1;
+}
+
+/* Queues sl for parsing; waits while the pool is full.  -1 (with the
+ * failure) once any page failed. */
+static int
+pool_submit(struct pool *pool, struct slot *sl, struct err *e)
+{
+	int rc = 0;
+
+	pthread_mutex_lock(&pool->mu);
+	while (pool->busy >= pool->cap && !pool->failed)
+		pthread_cond_wait(&pool->done, &pool->mu);
+	if (pool->failed) {
+		rc = pool_failure(pool, e);
+	} else {
+		sl->state = SLOT_QUEUED;
+		sl->submitted = 1;
+		sl->next = NULL;
+		if (pool->tail != NULL)
+			pool->tail->next = sl;
+		else
+			pool->head = sl;
+		pool->tail = sl;
+		pool->busy++;
+		pthread_cond_signal(&pool->more);
+	}
+	pthread_mutex_unlock(&pool->mu);
+	return rc;
+}
+
+/* Waits until sl is parsed.  Returns 0, or -1 once any page failed. */
+static int
+pool_wait(struct pool *pool, struct slot *sl, struct err *e)
+{
+	int rc = 0;
+
+	pthread_mutex_lock(&pool->mu);
+	while (sl->state == SLOT_QUEUED && !pool->failed)
+		pthread_cond_wait(&pool->done, &pool->mu);
+	if (pool->failed || sl->state != SLOT_PARSED)
+		rc = pool_failure(pool, e);
+	pthread_mutex_unlock(&pool->mu);
+	return rc;
+}
+
+/* Waits until no page of slots[0..n) is queued or being parsed: before
+ * they (and the bodies the workers read) are freed. */
+static void
+pool_drain(struct pool *pool, struct slot *slots, size_t n)
+{
+	size_t i;
+
+	pthread_mutex_lock(&pool->mu);
+	for (i = 0; i < n; i++)
+		while (slots[i].submitted && slots[i].state == SLOT_QUEUED)
+			pthread_cond_wait(&pool->done, &pool->mu);
+	pthread_mutex_unlock(&pool->mu);
+}
+
+static int
+on_page(void *ctx, struct scim_req *r, struct err *e)
+{
+	return pool_submit(ctx, r->user, e);
+}
+
+/* Fetches slots[0..n) concurrently; the first batch of several pages
+ * also fetches the prefetch slot, first (at concurrency 1 too, it then
+ * overlaps the most parsing). */
 static int
 fetch_slots(struct pager *P, struct slot *slots, size_t n, struct err *e)
 {
 	struct scim_req **reqs = xcalloc(n + 1, sizeof(*reqs));
-	size_t i;
+	struct slot *pre = P->s->prefetch;
+	size_t i, k = 0;
 	int rc;
 
+	if (pre != NULL && pre->P != P && !pre->submitted && n > 1)
+		reqs[k++] = &pre->req;
 	for (i = 0; i < n; i++)
-		reqs[i] = &slots[i].req;
-	rc = scim_http_get_all(P->s->http, reqs, n, on_page, P, e);
+		reqs[k++] = &slots[i].req;
+	rc = scim_http_get_all(P->s->http, reqs, k, on_page, P->pool, e);
 	free(reqs);
 	return rc;
 }
@@ -118,6 +339,7 @@ init_slot(struct pager *P, struct slot *sl, long start, long count)
 	sl->req.url = str_detach(&u);
 	sl->req.user = sl;
 	sl->start = start;
+	sl->P = P;
 }
 
 /* Adds a fetched page's new records.  Returns the number of new ids. */
@@ -141,11 +363,13 @@ merge(struct pager *P, const struct scim_page *pg)
  * when the server does not advance.  A gap fill (strict 0) that brings
  * nothing new only ends the gap: data shifted under us meanwhile. */
 static int
-take(struct pager *P, const struct slot *sl, int strict, struct err *e)
+take(struct pager *P, struct slot *sl, int strict, struct err *e)
 {
 	const struct scim_page *pg = &sl->page;
 	size_t fresh;
 
+	if (pool_wait(P->pool, sl, e) < 0)
+		return -1;
 	/* Required by RFC 7644 §3.4.2; without it the end is unknowable, and
 	 * guessing it short would turn users into deletions. */
 	if (pg->total < 0)
@@ -181,6 +405,7 @@ fetch_one(struct pager *P, long count, int strict, struct err *e)
 	rc = fetch_slots(P, &sl, 1, e);
 	if (rc == 0)
 		rc = take(P, &sl, strict, e);
+	pool_drain(P->pool, &sl, 1);
 	scim_req_release(&sl.req);
 	return rc;
 }
@@ -215,48 +440,70 @@ fetch_batch(struct pager *P, struct err *e)
 	}
 	rc = 0;
 out:
+	pool_drain(P->pool, slots, n);
 	for (i = 0; i < n; i++)
 		scim_req_release(&slots[i].req);
 	free(slots);
 	return rc;
 }
 
+/* Takes the first page: the prefetched one if it was fetched, else
+ * fetched now. */
 static int
-fetch_type(struct source *s, const char *path, const char *filter,
-	   enum record_kind kind, struct recordset *rs, struct err *e)
+first_page(struct pager *P, long ask, struct err *e)
 {
-	struct pager P = { s, path, filter, kind, rs, { 0 }, { 0 }, 1, 0, 0, 0, 0 };
-	long ask = s->cfg->page_size > 0 ? s->cfg->page_size : 100;
-	int rc = -1, rounds = 0;
+	struct slot *pre = P->s->prefetch;
 
-	record_builder_init(&P.b, &rs->arena);
-	hmap_init(&P.seen);
-	P.total = 1;	/* unknown until the first page */
-	if (fetch_one(&P, ask, 1, e) < 0)
-		goto out;
-	P.step = P.next > 1 ? P.next - 1 : ask;
-	if (P.step > ask)
-		P.step = ask;
+	if (pre == NULL || pre->P != P || !pre->submitted)
+		return fetch_one(P, ask, 1, e);
+	return take(P, pre, 1, e);
+}
+
+static void
+pager_init(struct pager *P, struct source *s, const char *path,
+	   const char *filter, enum record_kind kind, struct recordset *rs,
+	   struct pool *pool)
+{
+	memset(P, 0, sizeof(*P));
+	P->s = s;
+	P->path = path;
+	P->filter = filter;
+	P->kind = kind;
+	P->rs = rs;
+	P->pool = pool;
+	P->drop_inactive = kind == RECORD_USER && s->cfg->inactive_as_missing;
+	hmap_init(&P->seen);
+	P->next = 1;
+	P->total = 1;	/* unknown until the first page */
+}
+
+static int
+fetch_type(struct pager *P, struct err *e)
+{
+	struct source *s = P->s;
+	long ask = s->cfg->page_size > 0 ? s->cfg->page_size : 100;
+	int rounds = 0;
+
+	if (first_page(P, ask, e) < 0)
+		return -1;
+	P->step = P->next > 1 ? P->next - 1 : ask;
+	if (P->step > ask)
+		P->step = ask;
 	/* Each round covers up to the latest totalResults; another round
 	 * runs only when it grew meanwhile or a page was short at the end. */
-	while (!P.done && P.next <= P.total) {
-		if (++rounds > 64) {
-			err_setc(e, ERR_FETCH, "SCIM server at '%s': /%s keeps "
-				 "growing during the fetch", s->cfg->base_url, path);
-			goto out;
-		}
-		if (fetch_batch(&P, e) < 0)
-			goto out;
+	while (!P->done && P->next <= P->total) {
+		if (++rounds > 64)
+			return err_setc(e, ERR_FETCH, "SCIM server at '%s': /%s keeps "
+					 "growing during the fetch", s->cfg->base_url,
+					 P->path);
+		if (fetch_batch(P, e) < 0)
+			return -1;
 	}
-	if (kind == RECORD_USER)
-		s->nusers = P.total;
+	if (P->kind == RECORD_USER)
+		s->nusers = P->total;
 	else
-		s->ngroups = P.total;
-	rc = 0;
-out:
-	hmap_release(&P.seen);
-	record_builder_release(&P.b);
-	return rc;
+		s->ngroups = P->total;
+	return 0;
 }
 
 static int
@@ -269,6 +516,9 @@ scim_open(const struct job_cfg *job, struct source **out, struct err *e)
 		return err_setc(e, ERR_FETCH, "job '%s': scim source has no base_url",
 				job->name ? job->name : "");
 	curl_global_init(CURL_GLOBAL_DEFAULT);
+	/* Seeds jansson's hash function now, on this thread, not racily in
+	 * the first parser thread (a no-op once seeded). */
+	json_object_seed(0);
 	s = xcalloc(1, sizeof(*s));
 	s->job = job;
 	s->cfg = cfg;
@@ -282,20 +532,47 @@ scim_open(const struct job_cfg *job, struct source **out, struct err *e)
 }
 
 static int
-scim_fetch(struct source *s, struct recordset *rs, struct err *e)
+fetch_all(struct source *s, struct pager *U, struct pager *G, struct err *e)
 {
-	size_t before = rs->nusers;
+	size_t before = U->rs->nusers;
 
-	if (fetch_type(s, "Users", s->cfg->users_filter, RECORD_USER, rs, e) < 0)
+	if (fetch_type(U, e) < 0)
 		return -1;
-	log_info("scim: %zu users from '%s'", rs->nusers - before, s->cfg->base_url);
+	log_info("scim: %zu users from '%s'", U->rs->nusers - before,
+		 s->cfg->base_url);
 	if (!s->cfg->fetch_groups)
 		return 0;
-	before = rs->ngroups;
-	if (fetch_type(s, "Groups", s->cfg->groups_filter, RECORD_GROUP, rs, e) < 0)
+	before = G->rs->ngroups;
+	if (fetch_type(G, e) < 0)
 		return -1;
-	log_info("scim: %zu groups from '%s'", rs->ngroups - before, s->cfg->base_url);
+	log_info("scim: %zu groups from '%s'", G->rs->ngroups - before,
+		 s->cfg->base_url);
 	return 0;
+}
+
+static int
+scim_fetch(struct source *s, struct recordset *rs, struct err *e)
+{
+	long ask = s->cfg->page_size > 0 ? s->cfg->page_size : 100;
+	struct pager U, G;
+	struct slot pre;
+	struct pool pool;
+	int rc = -1;
+
+	pager_init(&U, s, "Users", s->cfg->users_filter, RECORD_USER, rs, &pool);
+	pager_init(&G, s, "Groups", s->cfg->groups_filter, RECORD_GROUP, rs, &pool);
+	init_slot(&G, &pre, 1, ask);
+	if (s->cfg->fetch_groups)
+		s->prefetch = &pre;
+	if (pool_start(&pool, e) == 0)
+		rc = fetch_all(s, &U, &G, e);
+	pool_drain(&pool, &pre, 1);	/* it may not have been taken */
+	pool_stop(&pool, &rs->arena);
+	s->prefetch = NULL;
+	scim_req_release(&pre.req);
+	hmap_release(&U.seen);
+	hmap_release(&G.seen);
+	return rc;
 }
 
 static void

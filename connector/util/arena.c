@@ -139,3 +139,25 @@ arena_printf(struct arena *a, const char *fmt, ...)
 	va_end(ap);
 	return p;
 }
+
+/* src's blocks go after dst's head, so that dst keeps bumping into its
+ * current block. */
+void
+arena_adopt(struct arena *dst, struct arena *src)
+{
+	struct arena_block *tail;
+
+	if (src->head == NULL)
+		return;
+	if (dst->head == NULL) {
+		dst->head = src->head;
+	} else {
+		for (tail = src->head; tail->next != NULL; tail = tail->next)
+			;
+		tail->next = dst->head->next;
+		dst->head->next = src->head;
+	}
+	dst->used += src->used;
+	src->head = NULL;
+	src->used = 0;
+}

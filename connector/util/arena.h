@@ -29,5 +29,9 @@ char *arena_strdup(struct arena *a, const char *s);
 char *arena_strndup(struct arena *a, const char *s, size_t n);
 char *arena_printf(struct arena *a, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* Moves every block of src into dst (no copying): src's pointers stay
+ * valid and are freed with dst; src is left empty.  Lets an arena filled
+ * on another thread be handed over once that thread is done with it. */
+void arena_adopt(struct arena *dst, struct arena *src);
 
 #endif
