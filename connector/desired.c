@@ -12,6 +12,7 @@
 #include "desired_int.h"
 #include "filter.h"
 #include "template.h"
+#include "util/sort.h"
 #include "util/str.h"
 #include "util/xmalloc.h"
 
@@ -237,13 +238,10 @@ map_user(struct desired *d, struct scratch *s, const struct mapping *m,
 	return dm;
 }
 
-static int
-member_anchor_cmp(const void *a, const void *b)
+static const char *
+anchor_of(const void *dm)
 {
-	const struct dmember *x = *(struct dmember *const *)a;
-	const struct dmember *y = *(struct dmember *const *)b;
-
-	return strcmp(x->anchor, y->anchor);
+	return ((const struct dmember *)dm)->anchor;
 }
 
 /* 1 if the entry with this anchor maps to email_key in this run. */
@@ -293,40 +291,88 @@ dedupe_emails(struct desired *d, const struct hmap *incumbents)
 	d->nmembers = n;
 }
 
-int
-desired_build(const struct mapping *m, const struct recordset *rs,
-	      const struct hmap *incumbents, struct arena *arena,
-	      struct desired *d, struct err *e)
-{
-	struct scratch s = { STR_INIT, STR_INIT, { NULL, 0, 0 } };
+/* Mapping state between desired_begin and desired_finish. */
+struct desired_wip {
+	const struct mapping *m;
+	struct scratch s;
 	struct rules rl;
-	size_t i;
+	size_t nadded;			/* users of the recordset seen */
+	size_t capmembers;
+};
 
-	(void)e;
+void
+desired_begin(const struct mapping *m, struct arena *arena, struct desired *d)
+{
+	struct desired_wip *w = xcalloc(1, sizeof(*w));
+
 	memset(d, 0, sizeof(*d));
 	d->arena = arena;
 	hmap_init(&d->by_anchor);
 	hmap_init(&d->by_email);
 	hmap_init(&d->excluded);
-	d->nsource_users = rs->nusers;
-	rules_init(&rl, m, arena);
-	d->members = xmalloc((rs->nusers + 1) * sizeof(*d->members));
-	for (i = 0; i < rs->nusers; i++) {
-		struct dmember *dm = map_user(d, &s, m, &rl, rs->users[i]);
+	w->m = m;
+	hmap_init(&w->s.provs);
+	/* never NULL, even with no members: qsort and memcpy want a pointer */
+	d->members = xgrow(NULL, &w->capmembers, 1, sizeof(*d->members));
+	rules_init(&w->rl, m, arena);
+	d->wip = w;
+}
 
-		if (dm != NULL) {
-			d->members[d->nmembers++] = dm;
-			hmap_put(&d->by_anchor, dm->anchor, dm);
-		}
-	}
-	str_release(&s.val);
-	str_release(&s.prov);
-	hmap_release(&s.provs);
-	qsort(d->members, d->nmembers, sizeof(*d->members), member_anchor_cmp);
+void
+desired_add_user(struct desired *d, const struct record *r)
+{
+	struct desired_wip *w = d->wip;
+	struct dmember *dm = map_user(d, &w->s, w->m, &w->rl, r);
+
+	w->nadded++;
+	if (dm == NULL)
+		return;
+	d->members = xgrow(d->members, &w->capmembers, d->nmembers + 1,
+			   sizeof(*d->members));
+	d->members[d->nmembers++] = dm;
+	hmap_put(&d->by_anchor, dm->anchor, dm);
+}
+
+static void
+wip_free(struct desired_wip *w)
+{
+	if (w == NULL)
+		return;
+	str_release(&w->s.val);
+	str_release(&w->s.prov);
+	hmap_release(&w->s.provs);
+	free(w);
+}
+
+int
+desired_finish(const struct recordset *rs, const struct hmap *incumbents,
+	       struct desired *d, struct err *e)
+{
+	const struct mapping *m = d->wip->m;
+
+	(void)e;
+	while (d->wip->nadded < rs->nusers)
+		desired_add_user(d, rs->users[d->wip->nadded]);
+	wip_free(d->wip);
+	d->wip = NULL;
+	d->nsource_users = rs->nusers;
+	/* anchors are unique: the recordset dropped duplicates */
+	sort_by_string(d->members, d->nmembers, anchor_of, NULL);
 	dedupe_emails(d, incumbents);
+	for (size_t i = 0; i < d->nmembers; i++)
+		d->members[i]->idx = i;
 	desired_chain(m, rs, d);
 	desired_teams(m, rs, d);
 	return 0;
+}
+
+int
+desired_build(const struct mapping *m, const struct recordset *rs,
+	      const struct hmap *incumbents, struct arena *arena,
+	      struct desired *d, struct err *e)
+{
+	desired_begin(m, arena, d);
+	return desired_finish(rs, incumbents, d, e);
 }
 
 void
@@ -339,5 +385,6 @@ desired_release(struct desired *d)
 	hmap_release(&d->by_anchor);
 	hmap_release(&d->by_email);
 	hmap_release(&d->excluded);
+	wip_free(d->wip);
 	memset(d, 0, sizeof(*d));
 }

@@ -78,6 +78,9 @@ struct dmember {
 	const char *id;			/* the entry's DN or id (a copy) */
 	const struct record *rec;	/* valid while the recordset lives:
 					 * run_plan() drops it after mapping */
+	size_t idx;			/* its index in desired.members: lets
+					 * later stages keep per-member state
+					 * in arrays rather than maps */
 };
 
 struct dteam {
@@ -88,6 +91,8 @@ struct dteam {
 	const char *color;		/* or NULL */
 	const char *source;		/* group DN / attribute that made it */
 };
+
+struct desired_wip;
 
 struct desired {
 	struct arena *arena;
@@ -105,6 +110,7 @@ struct desired {
 	struct warning *warnings;	/* in a deterministic order */
 	size_t nwarnings, capwarnings;
 	size_t nsource_users;		/* users the source returned */
+	struct desired_wip *wip;	/* private: between begin and finish */
 };
 
 /* Builds d from rs.  incumbents (may be NULL) maps an email_key to the
@@ -114,6 +120,19 @@ struct desired {
 int desired_build(const struct mapping *m, const struct recordset *rs,
 		  const struct hmap *incumbents, struct arena *arena,
 		  struct desired *d, struct err *e);
+/*
+ * The same in steps, so that users can be mapped while the fetch goes on
+ * (recordset on_user): desired_begin() starts an empty d; desired_add_user()
+ * maps one user (pass rs->users in order, each once, linked); and
+ * desired_finish() maps the users of rs not added yet, then applies the
+ * rules that need all of them (duplicates, managers, teams).  After a
+ * failed finish d is released; desired_release() also ends an unfinished d.
+ */
+void desired_begin(const struct mapping *m, struct arena *arena,
+		   struct desired *d);
+void desired_add_user(struct desired *d, const struct record *r);
+int desired_finish(const struct recordset *rs, const struct hmap *incumbents,
+		   struct desired *d, struct err *e);
 void desired_release(struct desired *d);
 /* Appends a warning (subject and message are copied to the arena). */
 void desired_warn(struct desired *d, enum warning_code code,

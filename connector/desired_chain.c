@@ -5,6 +5,7 @@
  * smallest anchor: a rule that depends only on the cycle, not on the order
  * the source returned entries, so the same directory gives the same plan.
  */
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,25 +25,6 @@ find_manager_record(const struct recordset *rs, struct desired *d,
 		return r;
 	key = dn_normalize_arena(d->arena, ref);
 	return key != NULL ? recordset_find(rs, key) : NULL;
-}
-
-static ssize_t
-index_of(const struct desired *d, const struct dmember *dm)
-{
-	size_t lo = 0, hi = d->nmembers;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(d->members[mid]->anchor, dm->anchor);
-
-		if (c == 0)
-			return (ssize_t)mid;
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return -1;
 }
 
 /* The manager member's index for members[i], or -1 (with a warning). */
@@ -76,7 +58,8 @@ resolve(const struct mapping *m, const struct recordset *rs,
 		    "no email or duplicate): no manager", ref);
 		return -1;
 	}
-	return index_of(d, mgr);
+	assert(mgr->idx < d->nmembers && d->members[mgr->idx] == mgr);
+	return (ssize_t)mgr->idx;
 }
 
 /* Reports and cuts the cycle path[from..n). */

@@ -3,7 +3,8 @@
  *
  * A group becomes (at most) one team: the first `teams` rule whose `when`
  * matches it.  Its members are the users it contains, directly or through
- * nested groups (cycle-safe).  An attribute rule makes one team per value.
+ * nested groups: record->in_groups, which group linking computed
+ * (cycle-safe).  An attribute rule makes one team per value.
  * When two sources name the same team, the first rule (then the first
  * group in key order) decides its type, group and description.
  */
@@ -17,7 +18,7 @@
 #include "util/xmalloc.h"
 
 struct pair {
-	struct dmember *dm;
+	size_t idx;			/* in d->members */
 	const char *team;
 };
 
@@ -31,11 +32,11 @@ struct tstate {
 };
 
 static void
-add_pair(struct tstate *ts, struct dmember *dm, const char *team)
+add_pair(struct tstate *ts, size_t idx, const char *team)
 {
 	ts->pairs = xgrow(ts->pairs, &ts->cappairs, ts->npairs + 1,
 			  sizeof(*ts->pairs));
-	ts->pairs[ts->npairs].dm = dm;
+	ts->pairs[ts->npairs].idx = idx;
 	ts->pairs[ts->npairs].team = team;
 	ts->npairs++;
 }
@@ -98,82 +99,61 @@ team_get(struct tstate *ts, const char *name, const struct team_rule *tr,
 	return t;
 }
 
-/* Adds every user under group g (nested groups included) to team. */
-static void
-add_group_members(struct tstate *ts, const struct record *g,
-		  const char *team)
+static int
+group_key_cmp(const void *a, const void *b, void *arg)
 {
-	const struct record **stack = NULL;
-	size_t n = 0, cap = 0, i;
-	struct hmap seen;
+	struct record *const *groups = arg;
 
-	hmap_init(&seen);
-	stack = xgrow(stack, &cap, 1, sizeof(*stack));
-	stack[n++] = g;
-	hmap_put(&seen, g->anchor, (void *)g);
-	while (n > 0) {
-		const struct record *cur = stack[--n];
-
-		for (i = 0; i < cur->nmembers; i++) {
-			const char *k = cur->member_keys[i] ?
-			    cur->member_keys[i] : cur->members[i];
-			struct record *r = recordset_find(ts->rs, k);
-			struct dmember *dm;
-
-			if (r == NULL || hmap_has(&seen, r->anchor))
-				continue;
-			hmap_put(&seen, r->anchor, r);
-			if (r->kind == RECORD_GROUP) {
-				stack = xgrow(stack, &cap, n + 1, sizeof(*stack));
-				stack[n++] = r;
-			} else if ((dm = hmap_get(&ts->d->by_anchor, r->anchor)))
-				add_pair(ts, dm, team);
-		}
-	}
-	free(stack);
-	hmap_release(&seen);
+	return strcmp(groups[*(const size_t *)a]->key,
+		      groups[*(const size_t *)b]->key);
 }
 
-static int
-group_key_cmp(const void *a, const void *b)
+/* The team name of group g, from the first rule matching it, or NULL. */
+static const char *
+group_team(struct tstate *ts, const struct mapping *m, const struct record *gr)
 {
-	return strcmp((*(struct record *const *)a)->key,
-		      (*(struct record *const *)b)->key);
+	for (size_t i = 0; i < m->nteams; i++) {
+		const struct team_rule *tr = &m->teams[i];
+		const char *name;
+
+		if (tr->from != TEAM_FROM_GROUPS || !filter_match(tr->when, gr))
+			continue;
+		name = tr->name ? render_opt(ts, tr->name, gr) :
+		    record_first(gr, "cn");
+		if (name == NULL || *name == '\0')
+			return NULL;
+		if (tr->name == NULL)
+			name = arena_strdup(ts->d->arena, name);
+		return team_get(ts, name, tr, gr,
+				arena_strdup(ts->d->arena, gr->id))->name;
+	}
+	return NULL;
 }
 
 /* Groups are visited in key order, not the source's: the first group that
- * names a team decides its type and group, deterministically. */
+ * names a team decides its type and group, deterministically.  Members
+ * are visited once each, through the groups linking found them in. */
 static void
 teams_from_groups(struct tstate *ts, const struct mapping *m)
 {
-	struct record **order;
-	size_t g, i;
+	size_t ng = ts->rs->ngroups, *order;
+	const char **team;
 
-	order = xmalloc((ts->rs->ngroups + 1) * sizeof(*order));
-	memcpy(order, ts->rs->groups, ts->rs->ngroups * sizeof(*order));
-	qsort(order, ts->rs->ngroups, sizeof(*order), group_key_cmp);
-	for (g = 0; g < ts->rs->ngroups; g++) {
-		const struct record *gr = order[g];
+	order = xmalloc((ng + 1) * sizeof(*order));
+	team = xcalloc(ng + 1, sizeof(*team));
+	for (size_t g = 0; g < ng; g++)
+		order[g] = g;
+	qsort_r(order, ng, sizeof(*order), group_key_cmp, ts->rs->groups);
+	for (size_t g = 0; g < ng; g++)
+		team[order[g]] = group_team(ts, m, ts->rs->groups[order[g]]);
+	for (size_t i = 0; i < ts->d->nmembers; i++) {
+		const struct record *r = ts->d->members[i]->rec;
 
-		for (i = 0; i < m->nteams; i++) {
-			const struct team_rule *tr = &m->teams[i];
-			const char *name;
-
-			if (tr->from != TEAM_FROM_GROUPS ||
-			    !filter_match(tr->when, gr))
-				continue;
-			name = tr->name ? render_opt(ts, tr->name, gr) :
-			    record_first(gr, "cn");
-			if (name == NULL || *name == '\0')
-				break;
-			if (tr->name == NULL)
-				name = arena_strdup(ts->d->arena, name);
-			name = team_get(ts, name, tr, gr,
-			    arena_strdup(ts->d->arena, gr->id))->name;
-			add_group_members(ts, gr, name);
-			break;
-		}
+		for (size_t j = 0; j < r->nin_groups; j++)
+			if (team[r->in_groups[j]] != NULL)
+				add_pair(ts, i, team[r->in_groups[j]]);
 	}
+	free(team);
 	free(order);
 }
 
@@ -197,18 +177,9 @@ teams_from_attribute(struct tstate *ts, const struct team_rule *tr)
 			if (name == NULL)
 				continue;
 			name = team_get(ts, name, tr, dm->rec, tr->attribute)->name;
-			add_pair(ts, dm, name);
+			add_pair(ts, i, name);
 		}
 	}
-}
-
-static int
-pair_cmp(const void *a, const void *b)
-{
-	const struct pair *x = a, *y = b;
-	int r = strcmp(x->dm->anchor, y->dm->anchor);
-
-	return r ? r : strcmp(x->team, y->team);
 }
 
 static int
@@ -224,25 +195,37 @@ team_cmp(const void *a, const void *b)
 		      (*(struct dteam *const *)b)->name);
 }
 
-/* Gives each member its sorted, unique team list. */
+/* Gives each member its sorted, unique team list: pairs bucketed by
+ * member (counting sort), then each member's few names sorted. */
 static void
 assign_pairs(struct tstate *ts)
 {
-	size_t i = 0, j, k, n;
+	struct desired *d = ts->d;
+	size_t *start = xcalloc(d->nmembers + 1, sizeof(*start));
+	const char **names = xmalloc((ts->npairs + 1) * sizeof(*names));
 
-	qsort(ts->pairs, ts->npairs, sizeof(*ts->pairs), pair_cmp);
-	while (i < ts->npairs) {
-		struct dmember *dm = ts->pairs[i].dm;
+	for (size_t i = 0; i < ts->npairs; i++)
+		start[ts->pairs[i].idx + 1]++;
+	for (size_t i = 0; i < d->nmembers; i++)
+		start[i + 1] += start[i];
+	for (size_t i = 0; i < ts->npairs; i++)	/* start[idx] ends at idx + 1 */
+		names[start[ts->pairs[i].idx]++] = ts->pairs[i].team;
+	for (size_t i = 0, from = 0; i < d->nmembers; from = start[i++]) {
+		struct dmember *dm = d->members[i];
+		size_t n = 0;
 
-		for (j = i; j < ts->npairs && ts->pairs[j].dm == dm; j++)
-			;
-		dm->teams = arena_alloc(ts->d->arena, (j - i) * sizeof(char *));
-		for (k = i, n = 0; k < j; k++)
-			if (n == 0 || strcmp(dm->teams[n - 1], ts->pairs[k].team))
-				dm->teams[n++] = ts->pairs[k].team;
+		if (start[i] == from)
+			continue;
+		qsort(names + from, start[i] - from, sizeof(*names), str_cmp);
+		dm->teams = arena_alloc(d->arena, (start[i] - from) *
+					sizeof(char *));
+		for (size_t k = from; k < start[i]; k++)
+			if (n == 0 || strcmp(dm->teams[n - 1], names[k]) != 0)
+				dm->teams[n++] = names[k];
 		dm->nteams = n;
-		i = j;
 	}
+	free(names);
+	free(start);
 }
 
 /* Collects teams and their team groups, sorted by name. */

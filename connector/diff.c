@@ -12,6 +12,7 @@
 
 #include "diff.h"
 #include "seats.h"
+#include "util/sort.h"
 #include "util/str.h"
 #include "util/xmalloc.h"
 
@@ -22,16 +23,20 @@ struct dstate {
 	struct plan *p;
 	struct arena *a;
 	int64_t now;
-	struct hmap present;	/* anchor -> smember (existing/adopted) or
-				 * the dmember (new), for everyone who will
-				 * exist after the run */
-	struct hmap is_new;	/* anchor -> dmember created by this run */
+	/* Per desired member (dmember->idx): whether it will exist after
+	 * the run, and as which store member (existing or adopted). */
+	unsigned char *fate;
+	const struct smember **held;
+	struct str json;	/* fields_json's scratch */
+	const struct dmember **order;	/* members in email order */
 	struct seat_cand *cands;	/* unseated, eligible */
 	size_t ncands, capcands;
 	struct seat_cand *holders;	/* seated, eligible, not pinned */
 	size_t nholders, capholders;
 	int used_after;
 };
+
+enum fate { FATE_SKIP, FATE_NEW, FATE_HELD };
 
 static int
 is_job(const struct dstate *ds, const struct smember *sm)
@@ -43,22 +48,20 @@ is_job(const struct dstate *ds, const struct smember *sm)
 static const char *
 fields_json(struct dstate *ds, const struct dmember *dm)
 {
-	struct str s = STR_INIT;
-	const char *out;
+	struct str *s = &ds->json;
 	size_t i;
 
-	str_addc(&s, '{');
+	str_reset(s);
+	str_addc(s, '{');
 	for (i = 0; i < dm->nfields; i++) {
 		if (i)
-			str_addc(&s, ',');
-		str_add_json(&s, dm->fields[i].key);
-		str_addc(&s, ':');
-		str_add_json(&s, dm->fields[i].val);
+			str_addc(s, ',');
+		str_add_json(s, dm->fields[i].key);
+		str_addc(s, ':');
+		str_add_json(s, dm->fields[i].val);
 	}
-	str_addc(&s, '}');
-	out = arena_strdup(ds->a, str_cstr(&s));
-	str_release(&s);
-	return out;
+	str_addc(s, '}');
+	return arena_strndup(ds->a, s->buf, s->len);
 }
 
 static void
@@ -94,15 +97,16 @@ classify(struct dstate *ds)
 		struct smember *holder;
 
 		if (sm != NULL) {
-			hmap_put(&ds->present, dm->anchor, sm);
+			ds->fate[i] = FATE_HELD;
+			ds->held[i] = sm;
 			continue;
 		}
 		holder = hmap_get(&ds->snap->by_email, dm->email_key);
 		if (holder == NULL) {
-			hmap_put(&ds->present, dm->anchor, (void *)dm);
-			hmap_put(&ds->is_new, dm->anchor, (void *)dm);
+			ds->fate[i] = FATE_NEW;
 		} else if (holder->job == NULL && ds->job->mapping->adopt_email) {
-			hmap_put(&ds->present, dm->anchor, holder);
+			ds->fate[i] = FATE_HELD;
+			ds->held[i] = holder;
 		} else {
 			warn(ds, WARN_DUPLICATE_EMAIL, dm->email,
 			    arena_printf(ds->a, "entry '%s': email already "
@@ -202,7 +206,7 @@ set_manager(struct dstate *ds, const struct dmember *dm,
 
 	if (sm != NULL && (sm->pinned & PIN_MANAGER))
 		return;
-	if (mgr != NULL && !hmap_has(&ds->present, mgr->anchor)) {
+	if (mgr != NULL && ds->fate[mgr->idx] == FATE_SKIP) {
 		warn(ds, WARN_MANAGER_UNRESOLVED, dm->email,
 		    arena_printf(ds->a, "manager '%s' is skipped in this run: "
 		    "no manager", mgr->email));
@@ -331,14 +335,17 @@ member_seat(struct dstate *ds, const struct dmember *dm,
 			       dm, sm->created_at);
 }
 
-static int
-email_cmp(const void *a, const void *b)
+static const char *
+email_of(const void *dm)
 {
-	const struct dmember *x = *(struct dmember *const *)a;
-	const struct dmember *y = *(struct dmember *const *)b;
-	int r = strcmp(x->email, y->email);
+	return ((const struct dmember *)dm)->email;
+}
 
-	return r ? r : strcmp(x->anchor, y->anchor);
+static int
+anchor_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct dmember *)a)->anchor,
+		      ((const struct dmember *)b)->anchor);
 }
 
 /* Pass 2: changes for everyone the source returned, in email order: the
@@ -352,15 +359,14 @@ sync_members(struct dstate *ds)
 
 	order = xmalloc((d->nmembers + 1) * sizeof(*order));
 	memcpy(order, d->members, d->nmembers * sizeof(*order));
-	qsort(order, d->nmembers, sizeof(*order), email_cmp);
+	sort_by_string(order, d->nmembers, email_of, anchor_cmp);
+	ds->order = order;
 	for (i = 0; i < d->nmembers; i++) {
 		const struct dmember *dm = order[i];
-		void *v = hmap_get(&ds->present, dm->anchor);
-		const struct smember *sm;
+		const struct smember *sm = ds->held[dm->idx];
 
-		if (v == NULL)
+		if (ds->fate[dm->idx] == FATE_SKIP)
 			continue;	/* skipped in classify() */
-		sm = hmap_has(&ds->is_new, dm->anchor) ? NULL : v;
 		if (sm == NULL)
 			create_member(ds, dm);
 		else
@@ -369,7 +375,6 @@ sync_members(struct dstate *ds)
 		sync_teams(ds, dm, sm);
 		member_seat(ds, dm, sm);
 	}
-	free(order);
 }
 
 static void
@@ -406,6 +411,15 @@ gone_member(struct dstate *ds, const struct smember *sm)
 	}
 }
 
+/* 1 if the entry with this anchor will exist after the run. */
+static int
+present(const struct dstate *ds, const char *anchor)
+{
+	const struct dmember *dm = hmap_get(&ds->d->by_anchor, anchor);
+
+	return dm != NULL && ds->fate[dm->idx] != FATE_SKIP;
+}
+
 /* Pass 3: the job's members the source no longer returns. */
 static void
 sync_gone(struct dstate *ds)
@@ -415,7 +429,7 @@ sync_gone(struct dstate *ds)
 	for (i = 0; i < ds->snap->nmembers; i++) {
 		const struct smember *sm = ds->snap->members[i];
 
-		if (is_job(ds, sm) && !hmap_has(&ds->present, sm->anchor))
+		if (is_job(ds, sm) && !present(ds, sm->anchor))
 			gone_member(ds, sm);
 	}
 }
@@ -445,9 +459,24 @@ shed_seats(struct dstate *ds)
 	}
 }
 
+/* The seats go in priority order but are listed in email order, the
+ * plan's own: plan_finish() then finds that bucket sorted already. */
+static void
+list_seats(struct dstate *ds, const unsigned char *won)
+{
+	for (size_t i = 0; i < ds->d->nmembers; i++) {
+		const struct dmember *dm = ds->order[i];
+
+		if (won[dm->idx])
+			seat_change(ds, CHANGE_ALLOCATE_SEAT, dm->anchor,
+				    dm->email, "free seat");
+	}
+}
+
 static void
 allocate_seats(struct dstate *ds)
 {
+	unsigned char *won = xcalloc(ds->d->nmembers + 1, 1);
 	int free_seats, allocated = 0;
 	size_t i;
 
@@ -458,17 +487,18 @@ allocate_seats(struct dstate *ds)
 		const struct dmember *dm = ds->cands[i].data;
 
 		if (allocated < free_seats) {
-			seat_change(ds, CHANGE_ALLOCATE_SEAT, dm->anchor,
-				    dm->email, "free seat");
+			won[dm->idx] = 1;
 			allocated++;
 			continue;
 		}
 		ds->p->seats.unseated_eligible++;
-		if (hmap_has(&ds->is_new, dm->anchor))
+		if (ds->fate[dm->idx] == FATE_NEW)
 			warn(ds, WARN_NO_SEAT_AVAILABLE, dm->email,
 			    arena_printf(ds->a, "created without a seat: all "
 			    "%d seats are allocated", ds->snap->capacity));
 	}
+	list_seats(ds, won);
+	free(won);
 	ds->p->seats.capacity = ds->snap->capacity;
 	ds->p->seats.allocated_now = ds->snap->seats_used;
 	ds->p->seats.allocated_after = ds->used_after + allocated;
@@ -603,8 +633,8 @@ diff_build(const struct job_cfg *job, const struct desired *d,
 
 	if (source_guards(job, d, snap, e) != 0)
 		return -1;
-	hmap_init(&ds.present);
-	hmap_init(&ds.is_new);
+	ds.fate = xcalloc(d->nmembers + 1, sizeof(*ds.fate));
+	ds.held = xcalloc(d->nmembers + 1, sizeof(*ds.held));
 	for (i = 0; i < d->nwarnings; i++)
 		plan_warn(p, &d->warnings[i]);
 	classify(&ds);
@@ -616,7 +646,9 @@ diff_build(const struct job_cfg *job, const struct desired *d,
 	plan_finish(p);
 	free(ds.cands);
 	free(ds.holders);
-	hmap_release(&ds.present);
-	hmap_release(&ds.is_new);
+	free(ds.fate);
+	free(ds.held);
+	free(ds.order);
+	str_release(&ds.json);
 	return 0;
 }

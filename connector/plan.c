@@ -158,8 +158,9 @@ sort_changes(struct plan *p)
 	tmp = xmalloc((p->nchanges + 1) * sizeof(*tmp));
 	for (i = 0; i < p->nchanges; i++)
 		tmp[at[p->changes[i].op]++] = p->changes[i];
-	memcpy(p->changes, tmp, p->nchanges * sizeof(*tmp));
-	free(tmp);
+	free(p->changes);	/* tmp takes its place: no copy back */
+	p->changes = tmp;
+	p->capchanges = p->nchanges + 1;
 	for (op = 0; op < CHANGE__COUNT; op++) {
 		struct change *b = p->changes + start[op];
 		size_t n = start[op + 1] - start[op];

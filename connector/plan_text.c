@@ -9,6 +9,7 @@
  * (no time, no locale), so plans can be compared and stored as golden
  * files.
  */
+#include <pthread.h>
 #include <string.h>
 
 #include "plan.h"
@@ -161,6 +162,74 @@ add_change(struct str *out, const struct change *c)
 	add_fields(out, c);
 }
 
+/*
+ * Changes are rendered in blocks; when the text goes to a file, a second
+ * thread renders every other block while this one renders the one before
+ * it (a 100k-member plan is 50 MB of text, a fifth of the run).  Blocks
+ * are written in plan order, so the bytes are the same as from one thread.
+ */
+enum { TEXT_BLOCK = 8192 };
+
+struct block {
+	const struct plan *p;
+	size_t from, to;
+	struct str out;
+};
+
+static void *
+render_block(void *arg)
+{
+	struct block *b = arg;
+
+	for (size_t i = b->from; i < b->to; i++)
+		add_change(&b->out, &b->p->changes[i]);
+	return NULL;
+}
+
+static void
+write_str(struct str *s, FILE *fp)
+{
+	if (s->len > 0)
+		fwrite(s->buf, 1, s->len, fp);
+	str_reset(s);
+}
+
+static void
+add_changes(struct str *out, const struct plan *p, FILE *fp)
+{
+	struct block b = { .p = p };
+	size_t i, j, mid;
+
+	if (fp == NULL) {	/* all of it in memory: one thread */
+		for (i = 0; i < p->nchanges; i++)
+			add_change(out, &p->changes[i]);
+		return;
+	}
+	for (i = 0; i < p->nchanges; i = b.to) {
+		pthread_t th;
+		int threaded;
+
+		mid = p->nchanges - i > TEXT_BLOCK ? i + TEXT_BLOCK : p->nchanges;
+		b.from = mid;
+		b.to = p->nchanges - mid > TEXT_BLOCK ? mid + TEXT_BLOCK
+						      : p->nchanges;
+		str_reset(&b.out);
+		threaded = b.from < b.to &&
+			   pthread_create(&th, NULL, render_block, &b) == 0;
+		for (j = i; j < mid; j++) {
+			add_change(out, &p->changes[j]);
+			plan_flush(out, fp);
+		}
+		if (threaded)
+			pthread_join(th, NULL);
+		else
+			render_block(&b);
+		write_str(out, fp);	/* out first: it holds the earlier text */
+		write_str(&b.out, fp);
+	}
+	str_release(&b.out);
+}
+
 static void
 add_warnings(struct str *out, const struct plan *p)
 {
@@ -192,17 +261,13 @@ plan_text_write_to(const struct plan *p, struct str *out, FILE *fp)
 {
 	const struct plan_summary *s = &p->summary;
 	const struct seat_forecast *f = &p->seats;
-	size_t i;
 
 	str_adds(out, "harmony-sync plan for job '");
 	view_add_text(out, p->job ? p->job : "", 0);
 	str_adds(out, "' (store ");
 	view_add_text(out, p->fingerprint ? p->fingerprint : "unknown", 0);
 	str_adds(out, ")\n\n");
-	for (i = 0; i < p->nchanges; i++) {
-		add_change(out, &p->changes[i]);
-		plan_flush(out, fp);
-	}
+	add_changes(out, p, fp);
 	if (p->nchanges > 0)
 		str_addc(out, '\n');
 	add_warnings(out, p);

@@ -5,6 +5,7 @@
  * fetch, not per entry); values and names go to the arena as they arrive
  * and finish() lays the attribute table out once, grouped by name.
  */
+#include <assert.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,7 +13,11 @@
 
 #include "dn.h"
 #include "record.h"
+#include "util/str.h"
 #include "util/xmalloc.h"
+
+static void linker_free(struct linker *L);
+static void link_user(struct recordset *rs, struct record *u);
 
 void
 record_builder_init(struct record_builder *b, struct arena *arena)
@@ -209,10 +214,21 @@ recordset_release(struct recordset *rs)
 {
 	hmap_release(&rs->by_key);
 	hmap_release(&rs->by_anchor);
+	linker_free(rs->linker);
 	free(rs->users);
 	free(rs->groups);
 	arena_release(&rs->arena);
 	memset(rs, 0, sizeof(*rs));
+}
+
+/* After recordset_groups_done: the user is complete once linked, so the
+ * caller's per-user work can run now, overlapping the rest of the fetch. */
+static void
+stream_user(struct recordset *rs, struct record *u)
+{
+	link_user(rs, u);
+	if (rs->on_user != NULL)
+		rs->on_user(rs->on_user_arg, u);
 }
 
 int
@@ -227,6 +243,7 @@ recordset_add(struct recordset *rs, struct record *r)
 	if (r->key != NULL && !hmap_has(&rs->by_key, r->key))
 		hmap_put(&rs->by_key, r->key, r);
 	if (r->kind == RECORD_GROUP) {
+		assert(rs->linker == NULL);	/* groups come first, or last */
 		rs->groups = xgrow(rs->groups, &rs->capgroups, rs->ngroups + 1,
 				   sizeof(*rs->groups));
 		rs->groups[rs->ngroups++] = r;
@@ -234,6 +251,8 @@ recordset_add(struct recordset *rs, struct record *r)
 		rs->users = xgrow(rs->users, &rs->capusers, rs->nusers + 1,
 				  sizeof(*rs->users));
 		rs->users[rs->nusers++] = r;
+		if (rs->linker != NULL)
+			stream_user(rs, r);
 	}
 	return 0;
 }
@@ -245,24 +264,36 @@ recordset_find(const struct recordset *rs, const char *key)
 }
 
 /*
- * Group linking.  Each group's direct members are resolved once into
- * index lists; then each group's closure is walked once (visited stamps,
- * so cycles end) and every user reached gets a (user, group) pair.  The
- * pairs are bucketed by user and appended to memberOf in group order.
- * Work is proportional to the memberships produced.
+ * Group linking, in two steps so that a source that fetches the groups
+ * first can link each user as it arrives, while the server still works
+ * on the next page (recordset_groups_done).  The first step indexes, once,
+ * which groups list each member key (refs chained per key) and each
+ * group's closure: itself and every group that contains it through any
+ * nesting, in group order, cycles cut by visited stamps.  The second gives
+ * one user the union of the closures of the groups that list it.  Work is
+ * proportional to the memberships produced.
  */
 struct idx_list {
 	size_t *v;
 	size_t n, cap;
 };
 
+/*
+ * Member key -> its refs: open addressing over 4-byte slots holding the
+ * chain's first ref + 1.  A directory lists about as many members as it
+ * has users, and this index lives while every user streams in: hmap's
+ * 24-byte slots would add megabytes to the run's peak.
+ */
 struct linker {
-	struct recordset *rs;
-	struct hmap uidx, gidx;		/* key -> index + 1 */
-	struct idx_list *dusers, *dsubs; /* per group: direct members */
-	size_t *gstamp, *ustamp;
-	size_t *stack;
-	struct idx_list pu, pg;		/* pairs: user, group */
+	uint32_t *slot;			/* first ref + 1, or 0 when empty */
+	size_t mask;
+	const char **ref_key;		/* per ref */
+	uint32_t *ref_group, *ref_next;	/* next ref + 1, or 0 */
+	size_t nrefs;
+	size_t *clo_start;		/* group g: clo.v[start[g]..start[g+1]) */
+	struct idx_list clo;
+	struct idx_list groups;		/* scratch: one user's groups */
+	struct str forms;		/* scratch for add_member_of */
 };
 
 static void
@@ -272,66 +303,174 @@ idx_push(struct idx_list *l, size_t x)
 	l->v[l->n++] = x;
 }
 
-static void
-index_records(struct hmap *m, struct record **recs, size_t n)
+/* Group index + 1 of key if it names a group (and no user took the key
+ * first: then the reference is to that user), else 0. */
+static size_t
+group_of(const struct recordset *rs, const struct hmap *gidx, const char *key)
 {
-	for (size_t i = 0; i < n; i++)
-		if (recs[i]->key != NULL && !hmap_has(m, recs[i]->key))
-			hmap_put(m, recs[i]->key, (void *)(uintptr_t)(i + 1));
+	size_t g = (uintptr_t)hmap_get(gidx, key);
+	const struct record *holder;
+
+	if (g == 0)
+		return 0;
+	holder = hmap_get(&rs->by_key, key);
+	return holder == NULL || holder->kind == RECORD_GROUP ? g : 0;
+}
+
+/* The slot for key: its chain's head, or the empty slot to put it in. */
+static uint32_t *
+ref_slot(const struct linker *L, const char *key)
+{
+	for (size_t i = hmap_hash(key) & L->mask;; i = (i + 1) & L->mask) {
+		uint32_t r = L->slot[i];
+
+		if (r == 0 || strcmp(L->ref_key[r - 1], key) == 0)
+			return &L->slot[i];
+	}
+}
+
+/* Sizes the ref index for every member reference there is (an upper
+ * bound: sub-group references are counted too), at most half full. */
+static void
+refs_alloc(const struct recordset *rs, struct linker *L)
+{
+	size_t n = 0, cap = 16;
+
+	for (size_t g = 0; g < rs->ngroups; g++)
+		n += rs->groups[g]->nmembers;
+	if (n >= UINT32_MAX)
+		n = UINT32_MAX - 1;	/* refs past this are not linked */
+	while (cap < 2 * n)
+		cap *= 2;
+	L->slot = xcalloc(cap, sizeof(*L->slot));
+	L->mask = cap - 1;
+	L->ref_key = xmalloc((n + 1) * sizeof(*L->ref_key));
+	L->ref_group = xmalloc((n + 1) * sizeof(*L->ref_group));
+	L->ref_next = xmalloc((n + 1) * sizeof(*L->ref_next));
+	L->nrefs = n;		/* capacity until index_refs counts them */
 }
 
 static void
-resolve_direct(struct linker *L)
+ref_add(struct linker *L, size_t *n, const char *key, size_t g)
 {
-	struct recordset *rs = L->rs;
+	uint32_t *head;
 
+	if (*n >= L->nrefs)
+		return;
+	head = ref_slot(L, key);
+	L->ref_key[*n] = key;
+	L->ref_group[*n] = (uint32_t)g;
+	L->ref_next[*n] = *head;
+	*head = (uint32_t)++*n;
+}
+
+/* Splits each group's references into sub-group edges (parents: child ->
+ * the groups that list it) and user refs chained per key. */
+static void
+index_refs(struct recordset *rs, struct linker *L, struct idx_list *parents)
+{
+	struct hmap gidx;
+	size_t n = 0;
+
+	hmap_init(&gidx);
+	for (size_t g = 0; g < rs->ngroups; g++) {
+		const char *k = rs->groups[g]->key;
+
+		if (k != NULL && !hmap_has(&gidx, k))
+			hmap_put(&gidx, k, (void *)(uintptr_t)(g + 1));
+	}
+	refs_alloc(rs, L);
 	for (size_t g = 0; g < rs->ngroups; g++) {
 		const struct record *gr = rs->groups[g];
 
-		for (size_t m = 0; m < gr->nmembers; m++) {
-			const char *k = gr->member_keys ? gr->member_keys[m]
-							: NULL;
-			uintptr_t i;
+		for (size_t m = 0; gr->member_keys && m < gr->nmembers; m++) {
+			const char *k = gr->member_keys[m];
+			size_t sub;
 
 			if (k == NULL)
 				continue;
-			if ((i = (uintptr_t)hmap_get(&L->uidx, k)) != 0)
-				idx_push(&L->dusers[g], i - 1);
-			else if ((i = (uintptr_t)hmap_get(&L->gidx, k)) != 0)
-				idx_push(&L->dsubs[g], i - 1);
+			if ((sub = group_of(rs, &gidx, k)) != 0)
+				idx_push(&parents[sub - 1], g);
+			else
+				ref_add(L, &n, k, g);
 		}
 	}
+	L->nrefs = n;
+	hmap_release(&gidx);
 }
 
-/* Walks group g's closure; stamps are g + 1 so nothing needs clearing. */
-static void
-walk_group(struct linker *L, size_t g)
+static int
+idx_cmp(const void *a, const void *b)
 {
-	size_t stamp = g + 1, sp = 0;
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
 
-	L->stack[sp++] = g;
-	L->gstamp[g] = stamp;
+	return x < y ? -1 : x > y;
+}
+
+/* Appends g's closure to L->clo, sorted; stamps are g + 1 so nothing
+ * needs clearing between groups. */
+static void
+close_group(struct linker *L, const struct idx_list *parents, size_t *stamp,
+	    size_t *stack, size_t g)
+{
+	size_t sp = 0, from = L->clo.n;
+
+	stack[sp++] = g;
+	stamp[g] = g + 1;
 	while (sp > 0) {
-		size_t h = L->stack[--sp];
+		size_t h = stack[--sp];
 
-		for (size_t i = 0; i < L->dusers[h].n; i++) {
-			size_t u = L->dusers[h].v[i];
+		idx_push(&L->clo, h);
+		for (size_t i = 0; i < parents[h].n; i++) {
+			size_t p = parents[h].v[i];
 
-			if (L->ustamp[u] == stamp)
+			if (stamp[p] == g + 1)
 				continue;
-			L->ustamp[u] = stamp;
-			idx_push(&L->pu, u);
-			idx_push(&L->pg, g);
-		}
-		for (size_t i = 0; i < L->dsubs[h].n; i++) {
-			size_t s = L->dsubs[h].v[i];
-
-			if (L->gstamp[s] == stamp)
-				continue;
-			L->gstamp[s] = stamp;
-			L->stack[sp++] = s;	/* each group pushed once */
+			stamp[p] = g + 1;
+			stack[sp++] = p;	/* each group pushed once */
 		}
 	}
+	qsort(L->clo.v + from, L->clo.n - from, sizeof(*L->clo.v), idx_cmp);
+}
+
+void
+recordset_groups_done(struct recordset *rs)
+{
+	size_t ng = rs->ngroups;
+	struct linker *L = xcalloc(1, sizeof(*L));
+	struct idx_list *parents = xcalloc(ng + 1, sizeof(*parents));
+	size_t *stamp = xcalloc(ng + 1, sizeof(*stamp));
+	size_t *stack = xmalloc((ng + 1) * sizeof(*stack));
+
+	index_refs(rs, L, parents);
+	L->clo_start = xmalloc((ng + 1) * sizeof(*L->clo_start));
+	for (size_t g = 0; g < ng; g++) {
+		L->clo_start[g] = L->clo.n;
+		close_group(L, parents, stamp, stack, g);
+	}
+	L->clo_start[ng] = L->clo.n;
+	for (size_t g = 0; g < ng; g++)
+		free(parents[g].v);
+	free(parents);
+	free(stamp);
+	free(stack);
+	rs->linker = L;
+}
+
+static void
+linker_free(struct linker *L)
+{
+	if (L == NULL)
+		return;
+	free(L->slot);
+	free(L->ref_key);
+	free(L->ref_group);
+	free(L->ref_next);
+	free(L->clo_start);
+	free(L->clo.v);
+	free(L->groups.v);
+	str_release(&L->forms);
+	free(L);
 }
 
 /* 1 if the user's existing memberOf values already name key.  forms
@@ -368,22 +507,24 @@ existing_forms(const struct attr *mo, const char **forms, struct str *scratch,
 }
 
 static void
-add_member_of(struct linker *L, struct record *u, const size_t *gs, size_t n,
-	      struct str *scratch)
+add_member_of(struct recordset *rs, struct record *u, const size_t *gs,
+	      size_t n, struct str *scratch)
 {
-	struct arena *a = &L->rs->arena;
+	struct arena *a = &rs->arena;
 	struct attr *mo = (struct attr *)record_attr(u, "memberOf");
 	size_t have = mo != NULL ? mo->n : 0, cnt = have;
 	const char **vals = arena_alloc(a, (have + n) * sizeof(*vals));
-	const char **forms = xcalloc(have + 1, sizeof(*forms));
-	size_t *offs = xcalloc(have + 1, sizeof(*offs));
+	const char **forms = NULL;
+	size_t *offs = NULL;
 
 	if (have > 0) {
+		forms = xcalloc(have, sizeof(*forms));
+		offs = xcalloc(have, sizeof(*offs));
 		memcpy(vals, mo->vals, have * sizeof(*vals));
 		existing_forms(mo, forms, scratch, offs);
 	}
 	for (size_t i = 0; i < n; i++) {
-		const struct record *g = L->rs->groups[gs[i]];
+		const struct record *g = rs->groups[gs[i]];
 		const char *gk = g->key != NULL ? g->key : g->id;
 
 		if (gk == NULL || (have > 0 && already_member(forms, have, gk)))
@@ -408,67 +549,69 @@ add_member_of(struct linker *L, struct record *u, const size_t *gs, size_t n,
 	mo->n = cnt;
 }
 
-/* Buckets the (user, group) pairs by user, keeping group order. */
+/* uint32_t halves the copy; group indices fit (each group is a record in
+ * memory, so there are far fewer than 2^32). */
 static void
-apply_pairs(struct linker *L)
+set_in_groups(struct recordset *rs, struct record *u,
+	      const struct idx_list *gs)
 {
-	struct recordset *rs = L->rs;
-	size_t *start = xcalloc(rs->nusers + 1, sizeof(*start));
-	size_t *fill, *order = xmalloc((L->pu.n + 1) * sizeof(*order));
-	struct str scratch = STR_INIT;
+	uint32_t *v = arena_alloc(&rs->arena, gs->n * sizeof(*v));
 
-	for (size_t i = 0; i < L->pu.n; i++)
-		start[L->pu.v[i] + 1]++;
-	for (size_t u = 0; u < rs->nusers; u++)
-		start[u + 1] += start[u];
-	fill = xmalloc((rs->nusers + 1) * sizeof(*fill));
-	memcpy(fill, start, (rs->nusers + 1) * sizeof(*fill));
-	for (size_t i = 0; i < L->pu.n; i++)
-		order[fill[L->pu.v[i]]++] = L->pg.v[i];
-	for (size_t u = 0; u < rs->nusers; u++)
-		if (start[u + 1] > start[u])
-			add_member_of(L, rs->users[u], order + start[u],
-				      start[u + 1] - start[u], &scratch);
-	str_release(&scratch);
-	free(fill);
-	free(order);
-	free(start);
+	for (size_t i = 0; i < gs->n; i++)
+		v[i] = (uint32_t)gs->v[i];
+	u->in_groups = v;
+	u->nin_groups = gs->n;
+}
+
+/* Links one user: the union of the closures of the groups listing it.
+ * Only the first user with a key is linked (references name a key). */
+static void
+link_user(struct recordset *rs, struct record *u)
+{
+	struct linker *L = rs->linker;
+	const struct record *holder;
+	struct idx_list *gs = &L->groups;
+	size_t ref, nrefs = 0, n = 0;
+
+	if (u->key == NULL || L->nrefs == 0)
+		return;
+	holder = hmap_get(&rs->by_key, u->key);
+	if (holder != u && holder != NULL && holder->kind == RECORD_USER)
+		return;
+	gs->n = 0;
+	ref = *ref_slot(L, u->key);
+	for (; ref != 0; ref = L->ref_next[ref - 1], nrefs++) {
+		size_t g = L->ref_group[ref - 1];
+
+		for (size_t i = L->clo_start[g]; i < L->clo_start[g + 1]; i++)
+			idx_push(gs, L->clo.v[i]);
+	}
+	if (gs->n == 0)
+		return;
+	/* one ref: its closure is sorted and unique already */
+	if (nrefs > 1) {
+		qsort(gs->v, gs->n, sizeof(*gs->v), idx_cmp);
+		for (size_t i = 0; i < gs->n; i++)
+			if (n == 0 || gs->v[i] != gs->v[n - 1])
+				gs->v[n++] = gs->v[i];
+		gs->n = n;
+	}
+	set_in_groups(rs, u, gs);
+	add_member_of(rs, u, gs->v, gs->n, &L->forms);
 }
 
 void
 recordset_link_groups(struct recordset *rs)
 {
-	struct linker L;
-	size_t ng = rs->ngroups;
-
-	if (ng == 0 || rs->nusers == 0)
-		return;
-	memset(&L, 0, sizeof(L));
-	L.rs = rs;
-	hmap_init(&L.uidx);
-	hmap_init(&L.gidx);
-	index_records(&L.uidx, rs->users, rs->nusers);
-	index_records(&L.gidx, rs->groups, ng);
-	L.dusers = xcalloc(ng, sizeof(*L.dusers));
-	L.dsubs = xcalloc(ng, sizeof(*L.dsubs));
-	L.gstamp = xcalloc(ng, sizeof(*L.gstamp));
-	L.ustamp = xcalloc(rs->nusers, sizeof(*L.ustamp));
-	L.stack = xmalloc(ng * sizeof(*L.stack));
-	resolve_direct(&L);
-	for (size_t g = 0; g < ng; g++)
-		walk_group(&L, g);
-	apply_pairs(&L);
-	for (size_t g = 0; g < ng; g++) {
-		free(L.dusers[g].v);
-		free(L.dsubs[g].v);
+	if (rs->linker == NULL) {
+		recordset_groups_done(rs);
+		for (size_t u = 0; u < rs->nusers; u++)
+			link_user(rs, rs->users[u]);
 	}
-	free(L.dusers);
-	free(L.dsubs);
-	free(L.gstamp);
-	free(L.ustamp);
-	free(L.stack);
-	free(L.pu.v);
-	free(L.pg.v);
-	hmap_release(&L.uidx);
-	hmap_release(&L.gidx);
+	linker_free(rs->linker);
+	rs->linker = NULL;
+	/* The fetch is over: no more duplicates to catch, and the map is a
+	 * table of 24-byte slots per record that the mapping's peak would
+	 * otherwise carry. */
+	hmap_release(&rs->by_anchor);
 }

@@ -21,6 +21,7 @@
 #define HS_RECORD_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "util/arena.h"
 #include "util/hmap.h"
@@ -45,6 +46,10 @@ struct record {
 	const char **members;
 	const char **member_keys; /* same, normalised like key; NULL entries
 				   * for references that are not valid DNs */
+	const uint32_t *in_groups; /* users, once linked: the index in
+				  * rs->groups of every group that contains
+				  * it (nested too), ascending */
+	size_t nin_groups;
 };
 
 /* Builder: collects one entry's attributes in reusable buffers, then
@@ -87,13 +92,25 @@ const char *record_first(const struct record *r, const char *name);
  * recordset: everything one fetch returned.  users and groups keep the
  * order the source gave; by_key maps record->key to the record (users and
  * groups share it: a manager or member reference resolves through it).
+ * by_anchor catches duplicates while the fetch runs; recordset_link_groups()
+ * empties it.
+ *
+ * on_user (optional, set by the caller before the fetch) is called with
+ * each user, in order, once it is added and linked, if the source called
+ * recordset_groups_done() first: the caller maps it while the fetch goes
+ * on.  Users added before that are not passed to on_user.
  */
+struct linker;
+
 struct recordset {
 	struct arena arena;
 	struct record **users, **groups;
 	size_t nusers, ngroups, capusers, capgroups;
 	struct hmap by_key;
 	struct hmap by_anchor;
+	struct linker *linker;	/* private: set by recordset_groups_done */
+	void (*on_user)(void *arg, struct record *u);
+	void *on_user_arg;
 };
 
 void recordset_init(struct recordset *rs);
@@ -109,8 +126,18 @@ struct record *recordset_find(const struct recordset *rs, const char *key);
  * Adds to each user a "memberOf" value for every group that lists it (by
  * key), unless the source already gave that group in memberOf.  Nested
  * groups are expanded (a user in group A, A in group B: memberOf gets
- * both), with cycle protection.  Call once after the fetch.
+ * both), with cycle protection.  Call once after the fetch (it also
+ * empties by_anchor).
  */
 void recordset_link_groups(struct recordset *rs);
+/*
+ * For a source that fetches all groups before any user: indexes the
+ * groups' memberships now, so that recordset_add() links each user (and
+ * calls on_user) as it arrives, instead of recordset_link_groups() doing
+ * it all after the fetch.  No group may be added afterwards.  A member
+ * key that names a group is a nested group, even if a user later turns up
+ * with that key (LDAP: one DN, one entry).
+ */
+void recordset_groups_done(struct recordset *rs);
 
 #endif

@@ -15,9 +15,12 @@
  * references (AD's DomainDnsZones and the like) are not results and are
  * skipped with a warning.
  *
- * AD ranged retrieval: a group whose member list comes back as
- * "member;range=0-1499" has the rest fetched by base searches asking for
- * "member;range=N-M" (M = N + range_step - 1) until a range ends in '*'.
+ * AD ranged retrieval: on a server whose rootDSE says it is AD, the
+ * searches ask for "member;range=0-<range_step - 1>" instead of "member"
+ * (Samba would send every value at once, Windows cuts at 1,500).  A group
+ * whose member list comes back as "member;range=0-N" has the rest fetched
+ * by base searches asking for "member;range=N+1-M" (M = N + range_step)
+ * until a range ends in '*'.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -53,6 +56,10 @@ struct source {
 	const char *anchor;	/* attribute holding the anchor */
 	int anchor_is_guid;
 	struct str dn, key, name, tmp;	/* per-entry scratch */
+	int is_ad;		/* server_is_ad */
+	char **ranged;		/* range_attrs' list, and its size */
+	size_t ranged_cap;
+	char range0[48];	/* "member;range=0-<step-1>" */
 };
 
 /* One entry's ranged "member;range=LO-HI" (HI < 0: "*", the last one). */
@@ -100,6 +107,36 @@ set_tls(LDAP *ld, const struct ldap_cfg *cfg, const char *url, struct err *e)
 		return err_set(e, "cannot set up TLS for '%s': %s", url,
 			       ldap_err2string(ld_code(ld)));
 	return 0;
+}
+
+/* LDAP_CAP_ACTIVE_DIRECTORY_OID, in the rootDSE of Windows and Samba. */
+#define AD_CAPABILITY "1.2.840.113556.1.4.800"
+
+/* 1 if the server says it is Active Directory, the only one that knows
+ * ranged retrieval: slapd answers "member;range=0-499" with no values at
+ * all.  0 when unsure: then a plain "member" is asked for, and ranges are
+ * followed only if the server starts them (Windows, past 1,500). */
+static int
+server_is_ad(LDAP *ld)
+{
+	char *attrs[2] = { "supportedCapabilities", NULL };
+	LDAPMessage *res = NULL, *entry;
+	struct berval **vals = NULL;
+	size_t n = strlen(AD_CAPABILITY);
+	int ad = 0;
+
+	if (ldap_search_ext_s(ld, "", LDAP_SCOPE_BASE, "(objectClass=*)",
+			      attrs, 0, NULL, NULL, NULL, 0, &res) ==
+		    LDAP_SUCCESS &&
+	    (entry = ldap_first_entry(ld, res)) != NULL)
+		vals = ldap_get_values_len(ld, entry, attrs[0]);
+	for (size_t i = 0; vals != NULL && vals[i] != NULL; i++)
+		if (vals[i]->bv_len == n && memcmp(vals[i]->bv_val,
+						   AD_CAPABILITY, n) == 0)
+			ad = 1;
+	ldap_value_free_len(vals);
+	ldap_msgfree(res);
+	return ad;
 }
 
 static int
@@ -214,6 +251,7 @@ ldap_open(const struct job_cfg *job, struct source **out, struct err *e)
 	s->anchor = job->mapping != NULL && job->mapping->anchor != NULL
 			    ? job->mapping->anchor : DEFAULT_ANCHOR;
 	s->anchor_is_guid = strcasecmp(s->anchor, "objectGUID") == 0;
+	s->is_ad = server_is_ad(ld);
 	*out = s;
 	rc = 0;
 out:
@@ -230,6 +268,7 @@ ldap_close(struct source *s)
 	if (s->ld != NULL)
 		ldap_unbind_ext_s(s->ld, NULL, NULL);
 	free(s->url);
+	free(s->ranged);
 	str_release(&s->dn);
 	str_release(&s->key);
 	str_release(&s->name);
@@ -278,6 +317,44 @@ anchor_text(struct source *s, const struct berval *v)
 	str_reset(&s->tmp);
 	str_add(&s->tmp, v->bv_val, v->bv_len);
 	return 0;
+}
+
+static long
+range_step(const struct source *s)
+{
+	return s->cfg->range_step > 0 ? s->cfg->range_step : 1500;
+}
+
+/*
+ * The attribute list a search sends: attrs with "member" asked for as
+ * "member;range=0-<range_step - 1>".  Asking for the first range ourselves
+ * makes every server page member lists with our step: Samba answers a
+ * plain "member" with every value at once, Windows cuts it at its own
+ * MaxValRange (FIELD-NOTES).  A shorter list comes back as
+ * "member;range=0-*".  AD only (server_is_ad).  The list lives in s until
+ * the next call.
+ */
+static char **
+range_attrs(struct source *s, char **attrs)
+{
+	size_t n = 0, i;
+
+	if (!s->is_ad)
+		return attrs;
+	while (attrs != NULL && attrs[n] != NULL)
+		n++;
+	for (i = 0; i < n && strcasecmp(attrs[i], "member") != 0; i++)
+		;
+	if (i == n)
+		return attrs;
+	s->ranged = xgrow(s->ranged, &s->ranged_cap, n + 1,
+			  sizeof(*s->ranged));
+	memcpy(s->ranged, attrs, n * sizeof(*attrs));
+	s->ranged[n] = NULL;
+	snprintf(s->range0, sizeof(s->range0), "member;range=0-%ld",
+		 range_step(s) - 1);
+	s->ranged[i] = s->range0;
+	return s->ranged;
 }
 
 /* Splits "member;range=0-1499" into its base name (in s->name) and range.
@@ -428,11 +505,12 @@ fetch_range(struct source *s, struct record_builder *b, const char *dn,
 	struct berval bdn;
 	struct str none = STR_INIT;
 	struct range next = { 0, 0, 0 };
-	long step = s->cfg->range_step > 0 ? s->cfg->range_step : 1500;
+	long step = range_step(s);
 	int rc;
 
 	snprintf(want, sizeof(want), "member;range=%ld-%ld", r->hi + 1,
 		 r->hi + step);
+	log_debug("'%s': asking for %s", dn, want);
 	rc = ldap_search_ext_s(s->ld, dn, LDAP_SCOPE_BASE, "(objectClass=*)",
 			       attrs, 0, NULL, NULL, NULL, LDAP_NO_LIMIT, &res);
 	if (rc != LDAP_SUCCESS) {
@@ -563,8 +641,9 @@ page_send(struct source *s, const char *base, const char *filter,
 	if (rc != LDAP_SUCCESS)
 		return search_error(s, base, rc, NULL, e);
 	ctrls[0] = pc;
-	rc = ldap_search_ext(s->ld, base, LDAP_SCOPE_SUBTREE, filter, attrs, 0,
-			     ctrls, NULL, NULL, LDAP_NO_LIMIT, &msgid);
+	rc = ldap_search_ext(s->ld, base, LDAP_SCOPE_SUBTREE, filter,
+			     range_attrs(s, attrs), 0, ctrls, NULL, NULL,
+			     LDAP_NO_LIMIT, &msgid);
 	ldap_control_free(pc);
 	if (rc != LDAP_SUCCESS)
 		return search_error(s, base, rc, NULL, e);
@@ -713,12 +792,19 @@ ldap_fetch(struct source *s, struct recordset *rs, struct err *e)
 	int rc = -1;
 
 	record_builder_init(&b, &rs->arena);
-	if (search_all(s, &s->cfg->users, DEFAULT_USERS_FILTER, RECORD_USER,
-		       &b, rs, e) < 0)
-		goto out;
+	/*
+	 * Groups first (a fortieth of the entries): then each user is linked
+	 * and mapped as its page is parsed, while the server prepares the
+	 * next page, instead of after the whole fetch.  An entry matching
+	 * both filters becomes a group (its anchor is seen again as a user).
+	 */
 	if (s->cfg->groups.base != NULL &&
 	    search_all(s, &s->cfg->groups, DEFAULT_GROUPS_FILTER,
 		       RECORD_GROUP, &b, rs, e) < 0)
+		goto out;
+	recordset_groups_done(rs);
+	if (search_all(s, &s->cfg->users, DEFAULT_USERS_FILTER, RECORD_USER,
+		       &b, rs, e) < 0)
 		goto out;
 	log_info("fetched %zu users and %zu groups from '%s'", rs->nusers,
 		 rs->ngroups, s->url);

@@ -39,16 +39,25 @@ invisible(unsigned long cp)
 	       (cp >= 0x2066 && cp <= 0x2069);
 }
 
-/* 1 if s is printable ASCII that needs no escape at all. */
-static int
-plain(const char *s, int quoted)
-{
-	const unsigned char *p;
+/* Printable ASCII, per quoted: the second row leaves out '"' and backslash.
+ * Row entries are 0 for NUL too, so one load per byte ends the scan. */
+static const unsigned char plain_byte[2][256] = {
+	{ [0x20 ... 0x7e] = 1 },
+	{ [0x20 ... 0x21] = 1, [0x23 ... 0x5b] = 1, [0x5d ... 0x7e] = 1 },
+};
 
-	for (p = (const unsigned char *)s; *p; p++)
-		if (*p < 0x20 || *p >= 0x7f || (quoted && (*p == '"' || *p == '\\')))
-			return 0;
-	return 1;
+/* The length of s if it is printable ASCII that needs no escape at all,
+ * else (size_t)-1: plans print millions of values, nearly all plain. */
+static size_t
+plain_len(const char *s, int quoted)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	const unsigned char *ok = plain_byte[quoted != 0];
+	size_t n = 0;
+
+	while (ok[p[n]])
+		n++;
+	return p[n] == '\0' ? n : (size_t)-1;
 }
 
 static void
@@ -84,10 +93,10 @@ view_add_text(struct str *out, const char *s, int quoted)
 		str_adds(out, "(none)");
 		return;
 	}
-	if (plain(s, quoted)) {	/* the common case, on the hot path of plans */
+	if ((len = plain_len(s, quoted)) != (size_t)-1) {
 		if (quoted)
 			str_addc(out, '"');
-		str_adds(out, s);
+		str_add(out, s, len);
 		if (quoted)
 			str_addc(out, '"');
 		return;

@@ -185,7 +185,18 @@ str_add_json(struct str *s, const char *p)
 	str_addc(s, '"');
 	while (i < n) {
 		unsigned c = u[i];
+		size_t run = i;
 
+		/* ASCII that needs no escape goes in a run at a time: plans
+		 * write every member's custom fields through here. */
+		while (run < n && u[run] >= 0x20 && u[run] < 0x80 &&
+		       u[run] != '"' && u[run] != '\\')
+			run++;
+		if (run > i) {
+			str_add(s, p + i, run - i);
+			i = run;
+			continue;
+		}
 		if (c == '"' || c == '\\') {
 			str_addc(s, '\\');
 			str_addc(s, (char)c);

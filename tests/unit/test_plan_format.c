@@ -197,6 +197,45 @@ test_plan_text_empty(void)
 	arena_release(&a);
 }
 
+/* A plan of many blocks written to a file (rendered on two threads) is
+ * byte for byte the plan rendered into memory on one. */
+static void
+test_plan_text_file_blocks(void)
+{
+	struct arena a;
+	struct plan p;
+	struct str mem = STR_INIT, scratch = STR_INIT;
+	char subj[64], *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	arena_init(&a);
+	plan_init(&p, &a, "big", "g1");
+	for (int i = 0; i < 50000; i++) {
+		struct change *c;
+
+		snprintf(subj, sizeof(subj), "user%05d@example.com", i);
+		c = plan_add(&p, i % 3 ? CHANGE_ADD_TEAM_MEMBER :
+			     CHANGE_CREATE_MEMBER, arena_strdup(&a, subj),
+			     arena_strdup(&a, subj));
+		c->target = "Sales";
+		change_field(&p, c, "name", NULL, i % 7 ? "Ann" : HOSTILE);
+	}
+	plan_finish(&p);
+	plan_text_write(&p, &mem);
+	f = open_memstream(&buf, &len);
+	plan_text_write_to(&p, &scratch, f);
+	fwrite(scratch.buf, 1, scratch.len, f);
+	fclose(f);
+	CHECK_INT(len, mem.len);
+	CHECK(len == mem.len && memcmp(buf, mem.buf, len) == 0);
+	free(buf);
+	str_release(&mem);
+	str_release(&scratch);
+	plan_release(&p);
+	arena_release(&a);
+}
+
 static void
 test_plan_json_golden(void)
 {
@@ -359,6 +398,7 @@ main(void)
 	RUN(test_plan_text_golden);
 	RUN(test_plan_text_hostile);
 	RUN(test_plan_text_empty);
+	RUN(test_plan_text_file_blocks);
 	RUN(test_plan_json_golden);
 	RUN(test_plan_json_roundtrip);
 	RUN(test_plan_json_read_errors);

@@ -5,6 +5,7 @@
 
 #include "dn.h"
 #include "record.h"
+#include "util/str.h"
 #include "t.h"
 
 /* Adds an LDAP-style record: attrs is "name=value" pairs, members DNs. */
@@ -166,6 +167,64 @@ test_recordset_link_groups_cycle(void)
 	recordset_release(&rs);
 }
 
+/* on_user: records each user's memberOf as it was when the user arrived. */
+static void
+seen_user(void *arg, struct record *u)
+{
+	struct str *log = arg;
+
+	str_addf(log, "%s:%s;", u->anchor, member_of(u));
+}
+
+/* Groups first, then users: each user is linked on arrival, exactly as
+ * recordset_link_groups() would link it after the fetch. */
+static void
+test_recordset_groups_done_streams(void)
+{
+	struct recordset rs;
+	struct record_builder b;
+	struct record *ann;
+	struct str log = STR_INIT;
+	const char *ann_a[] = { "memberOf=CN=Outer, OU=Groups,DC=x", NULL };
+	const char *inner_m[] = { "uid=Ann,ou=p,dc=x", "UID=bob, ou=p,dc=x",
+				  "uid=ann,ou=p,dc=x", NULL };
+	const char *outer_m[] = { "cn=Inner,ou=groups,dc=x", NULL };
+	const char *top_m[] = { "cn=outer,ou=groups,dc=x",
+				"uid=cy,ou=p,dc=x", "uid=ann,ou=p,dc=x", NULL };
+
+	recordset_init(&rs);
+	record_builder_init(&b, &rs.arena);
+	rs.on_user = seen_user;
+	rs.on_user_arg = &log;
+	mk(&rs, &b, RECORD_GROUP, "g1", "cn=Inner,ou=Groups,dc=x", NULL,
+	   inner_m);
+	mk(&rs, &b, RECORD_GROUP, "g2", "cn=Outer,ou=Groups,dc=x", NULL,
+	   outer_m);
+	mk(&rs, &b, RECORD_GROUP, "g3", "cn=Top,ou=Groups,dc=x", NULL, top_m);
+	recordset_groups_done(&rs);
+	ann = mk(&rs, &b, RECORD_USER, "u1", "uid=ann,ou=p,dc=x", ann_a, NULL);
+	mk(&rs, &b, RECORD_USER, "u2", "uid=bob,ou=p,dc=x", NULL, NULL);
+	mk(&rs, &b, RECORD_USER, "u3", "uid=cy,ou=p,dc=x", NULL, NULL);
+	mk(&rs, &b, RECORD_USER, "u4", "uid=dee,ou=p,dc=x", NULL, NULL);
+	recordset_link_groups(&rs);	/* only frees the index now */
+	CHECK_STR(str_cstr(&log),
+		  "u1:CN=Outer, OU=Groups,DC=x|cn=Inner,ou=Groups,dc=x|"
+		  "cn=Top,ou=Groups,dc=x;"
+		  "u2:cn=Inner,ou=Groups,dc=x|cn=Outer,ou=Groups,dc=x|"
+		  "cn=Top,ou=Groups,dc=x;"
+		  "u3:cn=Top,ou=Groups,dc=x;u4:;");
+	/* in_groups: every containing group once, in group order */
+	CHECK_INT(ann->nin_groups, 3);
+	CHECK_INT(ann->in_groups[0], 0);
+	CHECK_INT(ann->in_groups[2], 2);
+	CHECK_INT(rs.users[2]->nin_groups, 1);
+	CHECK_INT(rs.users[2]->in_groups[0], 2);
+	CHECK_INT(rs.users[3]->nin_groups, 0);
+	str_release(&log);
+	record_builder_release(&b);
+	recordset_release(&rs);
+}
+
 /* 100,000 users in 2,500 groups nested 50 deep must link in well under
  * a second; the bound is loose so that slow CI and ASan pass. */
 static void
@@ -224,6 +283,7 @@ main(void)
 	RUN(test_recordset_duplicate_anchor);
 	RUN(test_recordset_link_groups_nested);
 	RUN(test_recordset_link_groups_cycle);
+	RUN(test_recordset_groups_done_streams);
 	RUN(test_recordset_link_groups_scale);
 	return t_done();
 }
