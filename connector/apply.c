@@ -880,7 +880,11 @@ apply_plan(struct store *s, const struct plan *p, int64_t now,
 	a.e = e;
 	if (p->job == NULL)
 		return err_set(e, "plan names no job");
-	if (store_begin(s, e) < 0)
+	/* A 100,000-member first sync touches more pages than the default
+	 * 2 MiB cache holds: apply would spill them to the WAL and read them
+	 * back, several times slower.  Up to 128 MiB, grown on demand. */
+	if (store_exec(s, "PRAGMA cache_size = -131072", e) < 0 ||
+	    store_begin(s, e) < 0)
 		goto out;
 	if (check_fingerprint(&a) < 0 ||
 	    insert_run(&a, p->job, "ok", p->source_users, &p->summary) < 0 ||

@@ -290,15 +290,14 @@ store_open(const char *path, struct store **out, struct err *e)
 	/* busy_timeout first: switching to WAL needs a lock another process
 	 * may hold.  synchronous=NORMAL is safe in WAL mode: a crash loses
 	 * no committed transaction except on power loss, never corrupts.
-	 * The page cache (up to 128 MiB, grown on demand) holds a 100,000
-	 * member first sync: with the default 2 MiB, apply spills pages to
-	 * the WAL and reads them back, several times slower. */
+	 * Reads (plans, views) scan the store once, so they keep SQLite's
+	 * small default page cache and no memory map: both would count
+	 * against the memory budget of a plan (DESIGN: under 2 KB a member)
+	 * for no speed.  apply_plan() raises the cache for its transaction. */
 	if (store_exec(s, "PRAGMA busy_timeout = 5000", e) < 0 ||
 	    store_exec(s, "PRAGMA journal_mode = WAL", e) < 0 ||
 	    store_exec(s, "PRAGMA foreign_keys = ON", e) < 0 ||
 	    store_exec(s, "PRAGMA synchronous = NORMAL", e) < 0 ||
-	    store_exec(s, "PRAGMA mmap_size = 268435456", e) < 0 ||
-	    store_exec(s, "PRAGMA cache_size = -131072", e) < 0 ||
 	    migrate(s, e) < 0)
 		goto fail;
 	*out = s;
@@ -381,18 +380,46 @@ step_done(struct store *s, int rc, struct err *e)
 	return 0;
 }
 
+/* Job and role names repeat on every row: one copy of each (a handful of
+ * distinct values), not one per member. */
+struct few {
+	const char *v[16];
+	size_t n;
+};
+
+static const char *
+col_few(struct arena *a, struct few *f, sqlite3_stmt *st, int i)
+{
+	const char *p = (const char *)sqlite3_column_text(st, i);
+	size_t k;
+
+	if (p == NULL)
+		return NULL;
+	for (k = 0; k < f->n; k++)
+		if (strcmp(f->v[k], p) == 0)
+			return f->v[k];
+	if (f->n == sizeof(f->v) / sizeof(f->v[0]))
+		return col_str(a, st, i);
+	return f->v[f->n++] = col_str(a, st, i);
+}
+
 static void
-member_row(struct snapshot *snap, sqlite3_stmt *st, struct smember *m)
+member_row(struct snapshot *snap, struct few *few, sqlite3_stmt *st,
+	   struct smember *m)
 {
 	struct arena *a = &snap->arena;
+	const char *key;
 
 	m->id = sqlite3_column_int64(st, 0);
-	m->job = col_str(a, st, 1);
+	m->job = col_few(a, few, st, 1);
 	m->anchor = col_str(a, st, 2);
 	m->email = col_str(a, st, 3);
-	m->email_key = col_str(a, st, 4);
+	key = (const char *)sqlite3_column_text(st, 4);
+	/* Mostly already lower case: then the key is the email itself. */
+	m->email_key = key != NULL && m->email != NULL &&
+	    strcmp(key, m->email) == 0 ? m->email : col_str(a, st, 4);
 	m->name = col_str(a, st, 5);
-	m->role = col_str(a, st, 6);
+	m->role = col_few(a, few, st, 6);
 	m->manager_id = sqlite3_column_int64(st, 7);	/* NULL reads 0 */
 	m->seat = sqlite3_column_int(st, 8);
 	m->suspended = sqlite3_column_int(st, 9);
@@ -436,6 +463,7 @@ load_members(struct store *s, const char *job, struct snapshot *snap,
 {
 	sqlite3_stmt *st = NULL;
 	struct smember *all;
+	struct few few = { { NULL }, 0 };
 	int64_t n;
 	size_t i = 0;
 	int rc, ret = -1;
@@ -451,7 +479,7 @@ load_members(struct store *s, const char *job, struct snapshot *snap,
 				    (size_t)n * sizeof(*snap->members) + 1);
 	/* The read transaction fixes the row count; the bound is a guard. */
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW && i < (size_t)n) {
-		member_row(snap, st, &all[i]);
+		member_row(snap, &few, st, &all[i]);
 		member_index(snap, job, &all[i]);
 		snap->members[i] = &all[i];
 		i++;
