@@ -968,3 +968,12 @@ config_read_secret(const struct secret_cfg *s, const char *what,
 	}
 	return r;
 }
+
+void
+config_secret_free(char *s)
+{
+	if (s == NULL)
+		return;
+	explicit_bzero(s, strlen(s));
+	free(s);
+}

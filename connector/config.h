@@ -127,6 +127,9 @@ const struct role_cfg *config_role(const struct config *c, const char *name);
 char *config_read_secret(const struct secret_cfg *s, const char *what,
 			 struct err *e);
 
+/* Wipes and frees a secret from config_read_secret() (NULL: nothing). */
+void config_secret_free(char *s);
+
 /* Parses "30s", "15m", "24h", "30d" or a plain number of seconds.
  * Returns 0 and sets *secs, or -1. */
 int config_parse_duration(const char *s, long *secs);

@@ -231,24 +231,18 @@ team_managed(struct dstate *ds, const char *team)
 	       strcmp(st->managed_by, ds->job->name) == 0;
 }
 
+static int
+team_key_cmp(const void *key, const void *elem)
+{
+	return strcmp(key, (*(struct dteam *const *)elem)->name);
+}
+
 /* 1 if the source names the team this run (d->teams is sorted). */
 static int
 team_desired(const struct desired *d, const char *team)
 {
-	size_t lo = 0, hi = d->nteams;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(d->teams[mid]->name, team);
-
-		if (c == 0)
-			return 1;
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return 0;
+	return d->nteams > 0 && bsearch(team, d->teams, d->nteams,
+					sizeof(*d->teams), team_key_cmp) != NULL;
 }
 
 static void
@@ -505,22 +499,16 @@ allocate_seats(struct dstate *ds)
 }
 
 static int
+str_key_cmp(const void *key, const void *elem)
+{
+	return strcmp(key, *(const char *const *)elem);
+}
+
+/* 1 if s is in the sorted array v[0..n). */
+static int
 str_in(const char *const *v, size_t n, const char *s)
 {
-	size_t lo = 0, hi = n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(v[mid], s);
-
-		if (c == 0)
-			return 1;
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return 0;
+	return n > 0 && bsearch(s, v, n, sizeof(*v), str_key_cmp) != NULL;
 }
 
 static void

@@ -48,15 +48,6 @@ now_s(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static void
-wipe_free(char *s)
-{
-	if (s == NULL)
-		return;
-	explicit_bzero(s, strlen(s));
-	free(s);
-}
-
 void
 scim_req_release(struct scim_req *r)
 {
@@ -124,7 +115,7 @@ set_token(struct scim_http *h, char *token)
 	struct str a = STR_INIT;
 	struct curl_slist *l = NULL;
 
-	wipe_free(h->token);
+	config_secret_free(h->token);
 	h->token = token;
 	if (h->hdrs != NULL) {
 		struct curl_slist *x;
@@ -202,7 +193,7 @@ out:
 	str_release(&form);
 	scim_req_release(&r);
 	json_decref(root);
-	wipe_free(secret);
+	config_secret_free(secret);
 	if (c != NULL)
 		curl_easy_cleanup(c);
 	return rc;
@@ -255,7 +246,7 @@ scim_http_free(struct scim_http *h)
 	for (x = h->hdrs; x; x = x->next)
 		explicit_bzero(x->data, strlen(x->data));
 	curl_slist_free_all(h->hdrs);
-	wipe_free(h->token);
+	config_secret_free(h->token);
 	free(h);
 }
 

@@ -198,15 +198,6 @@ fail:
 	return -1;
 }
 
-static void
-wipe_free(char *s)
-{
-	if (s == NULL)
-		return;
-	explicit_bzero(s, strlen(s));
-	free(s);
-}
-
 static int
 ldap_open(const struct job_cfg *job, struct source **out, struct err *e)
 {
@@ -255,7 +246,7 @@ ldap_open(const struct job_cfg *job, struct source **out, struct err *e)
 	*out = s;
 	rc = 0;
 out:
-	wipe_free(pw);
+	config_secret_free(pw);
 	str_release(&why);
 	return rc;
 }
