@@ -11,6 +11,7 @@ BIN=${HS_BIN:?}
 T=$HS_TMP
 
 config() {	# capacity on_missing [max_deletes] [delete_after]
+	CAP=$1
 	cat >"$T/cfg.yaml" <<YAML
 store: $T/state.db
 seats: { capacity: $1 }
@@ -32,7 +33,23 @@ group() {	# cn description member-uids...
 	printf '{"kind":"group","anchor":"g-%s","id":"cn=%s,ou=groups,dc=x","attrs":{"cn":"%s"%s},"members":[%s]}\n' \
 		"$cn" "$cn" "$cn" "${desc:+,\"description\":\"$desc\"}" "$m"
 }
-hs() { "$BIN" -c "$T/cfg.yaml" "$@"; }
+# DESIGN §1: allocated seats never exceed capacity.  Checked in the store
+# after every successful apply of this test.
+INVARIANT_CHECKS=0 INVARIANT_BROKEN=""
+seats_invariant() {
+	local used cap
+	used=$(sqlite3 "$T/state.db" "SELECT count(*) FROM members WHERE seat = 1")
+	cap=$(sqlite3 "$T/state.db" "SELECT value FROM meta WHERE key = 'seat_capacity'")
+	[ "$cap" -lt 0 ] && cap=$CAP
+	INVARIANT_CHECKS=$((INVARIANT_CHECKS + 1))
+	[ "$used" -le "$cap" ] || INVARIANT_BROKEN="$INVARIANT_BROKEN apply#$INVARIANT_CHECKS:$used>$cap"
+}
+hs() {
+	local rc
+	"$BIN" -c "$T/cfg.yaml" "$@"; rc=$?
+	[ "$1" = apply ] && [ "$rc" -eq 0 ] && seats_invariant
+	return "$rc"
+}
 # "op subject" lines of the JSON plan, sorted as the plan is.
 ops() { python3 -c 'import json,sys; [print(c["op"], c["subject"]) for c in json.load(sys.stdin)["changes"]]'; }
 codes() { python3 -c 'import json,sys; [print(w["code"], w["subject"]) for w in json.load(sys.stdin)["warnings"]]'; }
@@ -157,4 +174,6 @@ hs apply >/dev/null 2>&1
 sleep 2
 hs plan --format json >"$T/p.json"
 assert_eq delete_after_plan "delete_member gus@x.com" "$(ops <"$T/p.json")"
+assert_eq seats_never_exceed_capacity "9 applies checked, none broken" \
+	"$INVARIANT_CHECKS applies checked, ${INVARIANT_BROKEN:-none broken}"
 exit 0
