@@ -22,7 +22,8 @@ enum query {
 	Q_CREATE_GROUP, Q_CREATE_TEAM, Q_UPDATE_TEAM,
 	Q_CREATE_MEMBER, Q_UPDATE_MEMBER, Q_SET_MANAGER,
 	Q_ADD_TEAM_MEMBER, Q_REMOVE_TEAM_MEMBER, Q_SEAT,
-	Q_TOMBSTONE, Q_DELETE_MEMBER, Q_UNGROUP_TEAMS, Q_DELETE_GROUP,
+	Q_TOMBSTONE, Q_DELETE_MEMBER, Q_TEAM_UNLINK, Q_DELETE_TEAM,
+	Q_UNGROUP_TEAMS, Q_DELETE_GROUP,
 	Q_RUN, Q_RUN_CHANGE,
 	Q__COUNT
 };
@@ -37,14 +38,20 @@ static const char *const queries[Q__COUNT] = {
 		"INSERT INTO team_groups(name, managed_by) VALUES (?1, ?2)",
 	[Q_CREATE_TEAM] =
 		"INSERT INTO teams(name, type, group_id, description, color,"
-		" managed_by) VALUES (?1, coalesce(?2, 'Other'), ?3, ?4, ?5, ?6)",
+		" managed_by, analytics_conversations, analytics_contacts)"
+		" VALUES (?1, coalesce(?2, 'Other'), ?3, ?4, ?5, ?6,"
+		" coalesce(?7, 1), coalesce(?8, 1))",
 	/* One statement for any subset of fields: ?even says "present". */
 	[Q_UPDATE_TEAM] =
 		"UPDATE teams SET"
 		" type = CASE WHEN ?2 THEN ?3 ELSE type END,"
 		" group_id = CASE WHEN ?4 THEN ?5 ELSE group_id END,"
 		" description = CASE WHEN ?6 THEN ?7 ELSE description END,"
-		" color = CASE WHEN ?8 THEN ?9 ELSE color END"
+		" color = CASE WHEN ?8 THEN ?9 ELSE color END,"
+		" analytics_conversations = CASE WHEN ?10 THEN ?11"
+		"  ELSE analytics_conversations END,"
+		" analytics_contacts = CASE WHEN ?12 THEN ?13"
+		"  ELSE analytics_contacts END"
 		" WHERE name = ?1",
 	[Q_CREATE_MEMBER] =
 		"INSERT INTO members(job, anchor, email, email_key, name, role,"
@@ -86,6 +93,12 @@ static const char *const queries[Q__COUNT] = {
 		" SELECT anchor, job, email, ?2 FROM members WHERE id = ?1",
 	/* Team memberships cascade; reports' manager_id becomes NULL. */
 	[Q_DELETE_MEMBER] = "DELETE FROM members WHERE id = ?1",
+	/* Explicit rather than left to ON DELETE CASCADE: the memberships
+	 * go whatever the connection's foreign_keys setting. */
+	[Q_TEAM_UNLINK] = "DELETE FROM team_members WHERE team_id ="
+		" (SELECT id FROM teams WHERE name = ?1 AND managed_by = ?2)",
+	[Q_DELETE_TEAM] =
+		"DELETE FROM teams WHERE name = ?1 AND managed_by = ?2",
 	[Q_UNGROUP_TEAMS] = "UPDATE teams SET group_id = NULL WHERE group_id = ?1",
 	[Q_DELETE_GROUP] = "DELETE FROM team_groups WHERE id = ?1",
 	[Q_RUN] =
@@ -101,7 +114,8 @@ static const char *const queries[Q__COUNT] = {
 /* Fields a change may carry; each op accepts a subset. */
 enum field {
 	F_NAME, F_EMAIL, F_ROLE, F_CUSTOM, F_STATUS, F_MANAGED_BY,
-	F_TYPE, F_GROUP, F_DESCRIPTION, F_COLOR,
+	F_TYPE, F_GROUP, F_DESCRIPTION, F_COLOR, F_AN_CONVERSATIONS,
+	F_AN_CONTACTS,
 	F__COUNT
 };
 
@@ -110,12 +124,15 @@ static const char *const field_names[F__COUNT] = {
 	[F_CUSTOM] = "custom_fields", [F_STATUS] = "status",
 	[F_MANAGED_BY] = "managed_by", [F_TYPE] = "type", [F_GROUP] = "group",
 	[F_DESCRIPTION] = "description", [F_COLOR] = "color",
+	[F_AN_CONVERSATIONS] = "analytics_conversations",
+	[F_AN_CONTACTS] = "analytics_contacts",
 };
 
 #define MEMBER_FIELDS (1u << F_NAME | 1u << F_EMAIL | 1u << F_ROLE | \
 		       1u << F_CUSTOM | 1u << F_STATUS | 1u << F_MANAGED_BY)
 #define TEAM_FIELDS (1u << F_TYPE | 1u << F_GROUP | 1u << F_DESCRIPTION | \
-		     1u << F_COLOR)
+		     1u << F_COLOR | 1u << F_AN_CONVERSATIONS | \
+		     1u << F_AN_CONTACTS)
 
 struct fields {
 	unsigned has;			/* 1 << F_* */
@@ -308,6 +325,25 @@ create_group(struct applier *a, const struct change *c)
 	return run(a, st, NULL);
 }
 
+/* An analytics toggle: "true" | "false" bound as 1 | 0 at ?i; absent:
+ * NULL (create: the default; update: unchanged). */
+static int
+bind_toggle(struct applier *a, sqlite3_stmt *st, int i,
+	    const struct fields *f, enum field k)
+{
+	const char *v = f->val[k];
+
+	if (!(f->has & 1u << k)) {
+		sqlite3_bind_null(st, i);
+		return 0;
+	}
+	if (v == NULL || (strcmp(v, "true") != 0 && strcmp(v, "false") != 0))
+		return err_set(a->e, "'%s' must be true or false, not '%.100s'",
+			       field_names[k], v ? v : "(null)");
+	sqlite3_bind_int(st, i, strcmp(v, "true") == 0);
+	return 0;
+}
+
 static int
 create_team(struct applier *a, const struct change *c)
 {
@@ -325,6 +361,11 @@ create_team(struct applier *a, const struct change *c)
 	bind_str(st, 4, f.val[F_DESCRIPTION]);
 	bind_str(st, 5, f.val[F_COLOR]);
 	bind_str(st, 6, a->p->job);
+	if (bind_toggle(a, st, 7, &f, F_AN_CONVERSATIONS) < 0 ||
+	    bind_toggle(a, st, 8, &f, F_AN_CONTACTS) < 0) {
+		sqlite3_clear_bindings(st);
+		return -1;
+	}
 	return run(a, st, NULL);
 }
 
@@ -354,6 +395,13 @@ update_team(struct applier *a, const struct change *c)
 	bind_id(st, 5, gid);
 	bind_opt(st, 6, &f, F_DESCRIPTION);
 	bind_opt(st, 8, &f, F_COLOR);
+	sqlite3_bind_int(st, 10, (f.has & 1u << F_AN_CONVERSATIONS) != 0);
+	sqlite3_bind_int(st, 12, (f.has & 1u << F_AN_CONTACTS) != 0);
+	if (bind_toggle(a, st, 11, &f, F_AN_CONVERSATIONS) < 0 ||
+	    bind_toggle(a, st, 13, &f, F_AN_CONTACTS) < 0) {
+		sqlite3_clear_bindings(st);
+		return -1;
+	}
 	if (run(a, st, &n) < 0)
 		return -1;
 	if (n == 0)
@@ -529,6 +577,32 @@ delete_member(struct applier *a, const struct change *c)
 	return run(a, del, NULL);
 }
 
+/* DESIGN §1 (on_missing_team: delete): only a team this job manages;
+ * its memberships go with it, its members stay. */
+static int
+delete_team(struct applier *a, const struct change *c)
+{
+	sqlite3_stmt *unlink, *del;
+	int n;
+
+	if (need_subject(a, c) < 0 ||
+	    (unlink = stmt(a, Q_TEAM_UNLINK)) == NULL ||
+	    (del = stmt(a, Q_DELETE_TEAM)) == NULL)
+		return -1;
+	bind_str(unlink, 1, c->subject);
+	bind_str(unlink, 2, a->p->job);
+	if (run(a, unlink, NULL) < 0)
+		return -1;
+	bind_str(del, 1, c->subject);
+	bind_str(del, 2, a->p->job);
+	if (run(a, del, &n) < 0)
+		return -1;
+	if (n == 0)
+		return err_set(a->e, "no team '%s' managed by job '%s'",
+			       c->subject, a->p->job ? a->p->job : "");
+	return 0;
+}
+
 /* DESIGN §1: deleting a group moves its teams to Ungrouped. */
 static int
 delete_group(struct applier *a, const struct change *c)
@@ -571,6 +645,8 @@ exec_change(struct applier *a, const struct change *c)
 		return seat(a, c);
 	case CHANGE_DELETE_MEMBER:
 		return delete_member(a, c);
+	case CHANGE_DELETE_TEAM:
+		return delete_team(a, c);
 	case CHANGE_DELETE_GROUP:
 		return delete_group(a, c);
 	case CHANGE__COUNT:

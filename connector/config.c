@@ -541,8 +541,11 @@ parse_job(struct cctx *x, const struct config *c, const struct ynode *n,
 	  struct job_cfg *j)
 {
 	static const char *const keys[] = { "name", "schedule",
-		"full_sync_every", "source", "mapping", "safety", NULL };
+		"full_sync_every", "source", "mapping", "safety",
+		"on_missing_team", NULL };
+	static const char *const team_modes[] = { "keep", "delete", NULL };
 	const struct ynode *name;
+	int team_mode = ON_MISSING_TEAM_KEEP;
 	size_t i;
 
 	j->line = n->line;
@@ -570,8 +573,11 @@ parse_job(struct cctx *x, const struct config *c, const struct ynode *n,
 		    &j->full_sync_every_s) < 0 ||
 	    parse_source(x, n, &j->source) < 0 ||
 	    parse_safety(x, n, &j->safety) < 0 ||
+	    enum_key(x, n, "on_missing_team", team_modes, "keep or delete", 0,
+		     "job", &team_mode) < 0 ||
 	    path_key(x, n, "mapping", 1, "job", &j->mapping_path) < 0)
 		return -1;
+	j->on_missing_team = (enum on_missing_team)team_mode;
 	return 0;
 }
 

@@ -22,6 +22,8 @@ struct mapping;
 
 enum source_type { SOURCE_LDAP, SOURCE_SCIM, SOURCE_FILE };
 enum on_missing { ON_MISSING_DEALLOCATE, ON_MISSING_DELETE, ON_MISSING_IGNORE };
+/* A managed team the source no longer names (DESIGN §1). */
+enum on_missing_team { ON_MISSING_TEAM_KEEP, ON_MISSING_TEAM_DELETE };
 
 struct search_cfg {
 	char *base;
@@ -94,6 +96,7 @@ struct job_cfg {
 	char *mapping_path;
 	struct mapping *mapping;
 	struct safety_cfg safety;
+	enum on_missing_team on_missing_team;	/* default keep (warned) */
 	int line;			/* where the job starts, for messages */
 };
 

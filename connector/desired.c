@@ -244,13 +244,30 @@ anchor_of(const void *dm)
 	return ((const struct dmember *)dm)->anchor;
 }
 
-/* 1 if the entry with this anchor maps to email_key in this run. */
+/*
+ * DESIGN §1: of two entries mapping to one email, the one that already is
+ * that member keeps it, else the smallest anchor.  members is sorted by
+ * anchor, so the first claimant seen is the smallest.
+ */
+/* Gives each contested email to the entry the store says holds it, if
+ * that entry still claims it. */
 static int
-claims(const struct desired *d, const char *anchor, const char *email_key)
+give_to_incumbents(struct desired *d, const struct hmap *contested,
+		   const struct incumbents *inc, struct err *e)
 {
-	const struct dmember *dm = hmap_get(&d->by_anchor, anchor);
+	const char *key, *anchor;
+	struct dmember *dm;
+	void *val;
+	size_t i = 0;
 
-	return dm != NULL && strcmp(dm->email_key, email_key) == 0;
+	while (hmap_next(contested, &i, &key, &val)) {
+		if (inc->holder(inc->arg, key, &anchor, e) != 0)
+			return -1;
+		dm = anchor != NULL ? hmap_get(&d->by_anchor, anchor) : NULL;
+		if (dm != NULL && strcmp(dm->email_key, key) == 0)
+			hmap_put(&d->by_email, key, dm);
+	}
+	return 0;
 }
 
 /*
@@ -258,23 +275,28 @@ claims(const struct desired *d, const char *anchor, const char *email_key)
  * that member keeps it, else the smallest anchor.  members is sorted by
  * anchor, so the first claimant seen is the smallest.
  */
-static void
-dedupe_emails(struct desired *d, const struct hmap *incumbents)
+static int
+dedupe_emails(struct desired *d, const struct incumbents *inc,
+	      struct err *e)
 {
+	struct hmap contested;
 	size_t i, n = 0;
+	int rc = 0;
 
+	hmap_init(&contested);
 	for (i = 0; i < d->nmembers; i++) {
 		struct dmember *dm = d->members[i];
-		const char *inc = incumbents ?
-		    hmap_get(incumbents, dm->email_key) : NULL;
 
-		if (inc != NULL && strcmp(inc, dm->anchor) != 0 &&
-		    claims(d, inc, dm->email_key))
-			continue;	/* the incumbent keeps it */
 		if (hmap_get(&d->by_email, dm->email_key) != NULL)
-			continue;
-		hmap_put(&d->by_email, dm->email_key, dm);
+			hmap_put(&contested, dm->email_key, NULL);
+		else
+			hmap_put(&d->by_email, dm->email_key, dm);
 	}
+	if (inc != NULL && contested.len > 0)
+		rc = give_to_incumbents(d, &contested, inc, e);
+	hmap_release(&contested);
+	if (rc != 0)
+		return -1;
 	for (i = 0; i < d->nmembers; i++) {
 		struct dmember *dm = d->members[i];
 		struct dmember *own = hmap_get(&d->by_email, dm->email_key);
@@ -289,6 +311,7 @@ dedupe_emails(struct desired *d, const struct hmap *incumbents)
 		hmap_put(&d->by_anchor, dm->anchor, NULL);
 	}
 	d->nmembers = n;
+	return 0;
 }
 
 /* Mapping state between desired_begin and desired_finish. */
@@ -345,12 +368,11 @@ wip_free(struct desired_wip *w)
 }
 
 int
-desired_finish(const struct recordset *rs, const struct hmap *incumbents,
+desired_finish(const struct recordset *rs, const struct incumbents *inc,
 	       struct desired *d, struct err *e)
 {
 	const struct mapping *m = d->wip->m;
 
-	(void)e;
 	while (d->wip->nadded < rs->nusers)
 		desired_add_user(d, rs->users[d->wip->nadded]);
 	wip_free(d->wip);
@@ -358,7 +380,8 @@ desired_finish(const struct recordset *rs, const struct hmap *incumbents,
 	d->nsource_users = rs->nusers;
 	/* anchors are unique: the recordset dropped duplicates */
 	sort_by_string(d->members, d->nmembers, anchor_of, NULL);
-	dedupe_emails(d, incumbents);
+	if (dedupe_emails(d, inc, e) != 0)
+		return -1;
 	for (size_t i = 0; i < d->nmembers; i++)
 		d->members[i]->idx = i;
 	desired_chain(m, rs, d);
@@ -368,11 +391,11 @@ desired_finish(const struct recordset *rs, const struct hmap *incumbents,
 
 int
 desired_build(const struct mapping *m, const struct recordset *rs,
-	      const struct hmap *incumbents, struct arena *arena,
+	      const struct incumbents *inc, struct arena *arena,
 	      struct desired *d, struct err *e)
 {
 	desired_begin(m, arena, d);
-	return desired_finish(rs, incumbents, d, e);
+	return desired_finish(rs, inc, d, e);
 }
 
 void

@@ -90,6 +90,8 @@ struct dteam {
 	const char *description;	/* or NULL */
 	const char *color;		/* or NULL */
 	const char *source;		/* group DN / attribute that made it */
+	enum toggle analytics_conversations;	/* TOGGLE_UNSET: keep */
+	enum toggle analytics_contacts;
 };
 
 struct desired_wip;
@@ -113,12 +115,23 @@ struct desired {
 	struct desired_wip *wip;	/* private: between begin and finish */
 };
 
-/* Builds d from rs.  incumbents (may be NULL) maps an email_key to the
- * anchor of the member of this job that holds that email in the store:
- * that entry keeps the email on a duplicate (DESIGN §1), else the smallest
- * anchor does.  Returns 0, or -1 with e set (d then released). */
+/*
+ * Who holds an email in the store now: on a duplicate that entry keeps
+ * the email (DESIGN §1), else the smallest anchor does.  holder() is asked
+ * only about emails two entries claim (a handful, not every member), and
+ * sets *anchor to the anchor of the job's member holding email_key, or
+ * NULL.  It returns 0, or -1 with e set (the run then fails).
+ */
+struct incumbents {
+	int (*holder)(void *arg, const char *email_key, const char **anchor,
+		      struct err *e);
+	void *arg;
+};
+
+/* Builds d from rs.  inc may be NULL (no store: smallest anchor wins).
+ * Returns 0, or -1 with e set. */
 int desired_build(const struct mapping *m, const struct recordset *rs,
-		  const struct hmap *incumbents, struct arena *arena,
+		  const struct incumbents *inc, struct arena *arena,
 		  struct desired *d, struct err *e);
 /*
  * The same in steps, so that users can be mapped while the fetch goes on
@@ -131,7 +144,7 @@ int desired_build(const struct mapping *m, const struct recordset *rs,
 void desired_begin(const struct mapping *m, struct arena *arena,
 		   struct desired *d);
 void desired_add_user(struct desired *d, const struct record *r);
-int desired_finish(const struct recordset *rs, const struct hmap *incumbents,
+int desired_finish(const struct recordset *rs, const struct incumbents *inc,
 		   struct desired *d, struct err *e);
 void desired_release(struct desired *d);
 /* Appends a warning (subject and message are copied to the arena). */

@@ -95,6 +95,8 @@ team_get(struct tstate *ts, const char *name, const struct team_rule *tr,
 	t->description = render_opt(ts, tr->description, r);
 	t->color = tr->color;
 	t->source = source;
+	t->analytics_conversations = tr->analytics_conversations;
+	t->analytics_contacts = tr->analytics_contacts;
 	hmap_put(&ts->teams, name, t);
 	return t;
 }

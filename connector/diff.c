@@ -512,6 +512,29 @@ str_in(const char *const *v, size_t n, const char *s)
 }
 
 static void
+team_field(struct dstate *ds, const struct dteam *t, struct change **c,
+	   const char *name, const char *have, const char *want)
+{
+	if (!differs(have, want))
+		return;
+	if (*c == NULL)
+		*c = plan_add(ds->p, CHANGE_UPDATE_TEAM, NULL, t->name);
+	change_field(ds->p, *c, name, have, want);
+}
+
+/* An analytics toggle the mapping sets; one it leaves out is kept as the
+ * team has it (a new team gets the store's default, on). */
+static void
+team_toggle(struct dstate *ds, const struct dteam *t, struct change **c,
+	    const char *name, int have, int exists, enum toggle want)
+{
+	if (want == TOGGLE_UNSET)
+		return;
+	team_field(ds, t, c, name, exists ? (have ? "true" : "false") : NULL,
+		   want == TOGGLE_ON ? "true" : "false");
+}
+
+static void
 team_fields(struct dstate *ds, const struct dteam *t, const struct steam *st,
 	    struct change **c)
 {
@@ -524,18 +547,20 @@ team_fields(struct dstate *ds, const struct dteam *t, const struct steam *st,
 		have[0] = st->type, have[1] = st->group;
 		have[2] = st->description, have[3] = st->color;
 	}
-	for (i = 0; i < 4; i++) {
-		if (!differs(have[i], want[i]))
-			continue;
-		if (*c == NULL)
-			*c = plan_add(ds->p, CHANGE_UPDATE_TEAM, NULL, t->name);
-		change_field(ds->p, *c, names[i], have[i], want[i]);
-	}
+	for (i = 0; i < 4; i++)
+		team_field(ds, t, c, names[i], have[i], want[i]);
+	team_toggle(ds, t, c, "analytics_conversations",
+		    st && st->analytics_conversations, st != NULL,
+		    t->analytics_conversations);
+	team_toggle(ds, t, c, "analytics_contacts",
+		    st && st->analytics_contacts, st != NULL,
+		    t->analytics_contacts);
 }
 
 /* DESIGN §1: a team group this job made that the source no longer names
  * is deleted; its teams move to Ungrouped, never deleted.  A managed team
- * the source no longer names is kept and reported. */
+ * the source no longer names is kept and reported, unless the job says
+ * on_missing_team: delete. */
 static void
 sync_gone_teams_and_groups(struct dstate *ds)
 {
@@ -555,7 +580,12 @@ sync_gone_teams_and_groups(struct dstate *ds)
 	for (i = 0; i < snap->nteams; i++) {
 		const struct steam *st = snap->teams[i];
 
-		if (team_managed(ds, st->name) && !team_desired(d, st->name))
+		if (!team_managed(ds, st->name) || team_desired(d, st->name))
+			continue;
+		if (ds->job->on_missing_team == ON_MISSING_TEAM_DELETE)
+			plan_add(ds->p, CHANGE_DELETE_TEAM, NULL,
+				 st->name)->detail = "gone from the source";
+		else
 			warn(ds, WARN_TEAM_ORPHANED, st->name,
 			    arena_printf(ds->a, "team no longer in the source: "
 			    "kept with its %zu members", st->nmembers));

@@ -288,11 +288,45 @@ parse_team_type(struct mctx *x, struct team_rule *tr, const struct ynode *n)
 	return parse_type_rules(x, tr, rules);
 }
 
+/* One analytics toggle; absent leaves *out TOGGLE_UNSET. */
+static int
+toggle_key(struct mctx *x, const struct ynode *map, const char *key,
+	   enum toggle *out)
+{
+	int v = -1;
+
+	if (yaml_tree_bool(x->t, map, key, &v, x->e) < 0)
+		return -1;
+	if (v >= 0)
+		*out = v ? TOGGLE_ON : TOGGLE_OFF;
+	return 0;
+}
+
+/* analytics: { conversations: true|false, contacts: true|false }. */
+static int
+parse_analytics(struct mctx *x, struct team_rule *tr, const struct ynode *n)
+{
+	static const char *const keys[] = { "conversations", "contacts", NULL };
+	const struct ynode *a;
+
+	if (yaml_tree_child(x->t, n, "analytics", YNODE_MAP, 0, "team", &a,
+			    x->e) < 0)
+		return -1;
+	if (a == NULL)
+		return 0;
+	if (yaml_tree_check_keys(x->t, a, keys, "analytics", x->e) < 0 ||
+	    toggle_key(x, a, "conversations", &tr->analytics_conversations) < 0 ||
+	    toggle_key(x, a, "contacts", &tr->analytics_contacts) < 0)
+		return -1;
+	return 0;
+}
+
 static int
 parse_team(struct mctx *x, struct team_rule *tr, const struct ynode *n)
 {
 	static const char *const keys[] = { "from", "when", "name", "type",
-		"group", "description", "color", "attribute", NULL };
+		"group", "description", "color", "attribute", "analytics",
+		NULL };
 	const struct ynode *from;
 
 	if (yaml_tree_expect(x->t, n, YNODE_MAP, "teams entry", x->e) < 0 ||
@@ -319,7 +353,8 @@ parse_team(struct mctx *x, struct team_rule *tr, const struct ynode *n)
 	    parse_team_type(x, tr, yaml_tree_get(n, "type", NULL)) < 0 ||
 	    tpl_key(x, n, "group", 0, "team", &tr->group) < 0 ||
 	    tpl_key(x, n, "description", 0, "team", &tr->description) < 0 ||
-	    yaml_tree_str(x->t, n, "color", 0, "team", &tr->color, x->e) < 0)
+	    yaml_tree_str(x->t, n, "color", 0, "team", &tr->color, x->e) < 0 ||
+	    parse_analytics(x, tr, n) < 0)
 		return -1;
 	return 0;
 }

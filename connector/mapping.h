@@ -34,6 +34,9 @@ struct type_rule {
 	char *type;
 };
 
+/* A yes/no setting a mapping may leave out (zero: left out). */
+enum toggle { TOGGLE_UNSET, TOGGLE_OFF, TOGGLE_ON };
+
 enum team_from { TEAM_FROM_GROUPS, TEAM_FROM_ATTRIBUTE };
 
 struct team_rule {
@@ -48,6 +51,9 @@ struct team_rule {
 	struct template *group;		/* team group, or NULL */
 	struct template *description;	/* or NULL */
 	char *color;			/* or NULL */
+	/* analytics: { conversations, contacts }.  TOGGLE_UNSET: the rule
+	 * does not say, so a team keeps what it has (a new one: on). */
+	enum toggle analytics_conversations, analytics_contacts;
 };
 
 struct mapping {

@@ -16,6 +16,7 @@ static const char *op_names[CHANGE__COUNT] = {
 	[CHANGE_DEALLOCATE_SEAT] = "deallocate_seat",
 	[CHANGE_ALLOCATE_SEAT] = "allocate_seat",
 	[CHANGE_DELETE_MEMBER] = "delete_member",
+	[CHANGE_DELETE_TEAM] = "delete_team",
 	[CHANGE_DELETE_GROUP] = "delete_group",
 };
 
@@ -192,6 +193,7 @@ plan_finish(struct plan *p)
 			s->create++;
 			break;
 		case CHANGE_DELETE_MEMBER:
+		case CHANGE_DELETE_TEAM:
 		case CHANGE_DELETE_GROUP:
 			s->delete++;
 			break;
@@ -225,7 +227,8 @@ plan_empty(const struct plan *p)
 }
 
 /* Deletions, and seats lost only to a lowered capacity: both take access
- * away from people still in the directory's good standing. */
+ * away from people still in the directory's good standing.  A deleted
+ * team is not counted: the limits guard members, and its members stay. */
 static size_t
 member_deletes(const struct plan *p)
 {

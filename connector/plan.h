@@ -36,6 +36,7 @@ enum change_op {
 	CHANGE_DEALLOCATE_SEAT,
 	CHANGE_ALLOCATE_SEAT,
 	CHANGE_DELETE_MEMBER,
+	CHANGE_DELETE_TEAM,	/* before groups: a team's group may go too */
 	CHANGE_DELETE_GROUP,
 	CHANGE__COUNT
 };
@@ -50,7 +51,9 @@ int change_op_parse(const char *name);
 
 struct field_change {
 	const char *field;	/* name email role status custom_fields type
-				 * group description color manager */
+				 * group description color manager
+				 * analytics_conversations analytics_contacts
+				 * ("true" / "false") */
 	const char *old;	/* NULL: none */
 	const char *new;	/* NULL: none */
 };

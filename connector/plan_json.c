@@ -284,7 +284,8 @@ read_fields(struct rd *r, struct plan *p, struct change *c, json_t *obj)
 static int
 needs_anchor(enum change_op op)
 {
-	return op >= CHANGE_CREATE_MEMBER && op != CHANGE_DELETE_GROUP;
+	return op >= CHANGE_CREATE_MEMBER && op != CHANGE_DELETE_TEAM &&
+	       op != CHANGE_DELETE_GROUP;
 }
 
 static int

@@ -136,6 +136,12 @@ add_head(struct str *out, const struct change *c)
 		str_adds(out, " (IRREVERSIBLE: removes access and seat; "
 			 "workspace data is kept)");
 		break;
+	case CHANGE_DELETE_TEAM:
+		str_adds(out, "- delete team ");
+		view_add_text(out, subj, 0);
+		str_adds(out, " (its memberships are removed; members are "
+			 "kept)");
+		break;
 	case CHANGE_DELETE_GROUP:
 		str_adds(out, "- delete group ");
 		view_add_text(out, subj, 0);
@@ -153,7 +159,8 @@ static void
 add_change(struct str *out, const struct change *c)
 {
 	add_head(out, c);
-	if (c->op == CHANGE_DELETE_MEMBER && c->detail != NULL &&
+	if ((c->op == CHANGE_DELETE_MEMBER || c->op == CHANGE_DELETE_TEAM) &&
+	    c->detail != NULL &&
 	    *c->detail != '\0') {
 		str_adds(out, "    reason: ");
 		view_add_text(out, c->detail, 0);

@@ -1,4 +1,3 @@
-#include <pthread.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
@@ -40,22 +39,6 @@ run_init(struct run *r, const struct job_cfg *job)
 	recordset_init(&r->rs);
 }
 
-/* Email holders of this job, so that a duplicate keeps its incumbent. */
-static void
-incumbents(const struct snapshot *snap, struct hmap *out)
-{
-	const char *key;
-	void *val;
-	size_t i = 0;
-
-	hmap_init(out);
-	while (hmap_next(&snap->by_anchor, &i, &key, &val)) {
-		const struct smember *sm = val;
-
-		hmap_put(out, sm->email_key, (void *)sm->anchor);
-	}
-}
-
 static int
 load_snapshot(const struct job_cfg *job, struct store *s, struct run *r,
 	      struct err *e)
@@ -69,52 +52,24 @@ load_snapshot(const struct job_cfg *job, struct store *s, struct run *r,
 }
 
 /*
- * The store snapshot is loaded on a second thread while the fetch waits
- * on the directory: the two are independent (the fetch never touches the
- * store), and a 100,000-member snapshot takes a quarter of a second.  The
- * result is the same as loading it after the fetch.
+ * Who holds an email the source gives to two entries (DESIGN §1): asked
+ * of the store for those few emails only, after the fetch.  The snapshot
+ * itself is loaded once the records are freed (run_plan), so that the two
+ * never sit in memory together.
  */
-struct snap_loader {
-	const struct job_cfg *job;
+struct holder_ctx {
 	struct store *s;
-	struct run *r;
-	struct err e;
-	int rc, started;
-	pthread_t th;
+	const char *job;
+	struct arena *arena;
 };
 
-static void *
-snap_thread(void *arg)
-{
-	struct snap_loader *L = arg;
-
-	L->rc = load_snapshot(L->job, L->s, L->r, &L->e);
-	return NULL;
-}
-
-static void
-snap_start(struct snap_loader *L, const struct job_cfg *job, struct store *s,
-	   struct run *r)
-{
-	memset(L, 0, sizeof(*L));
-	L->job = job;
-	L->s = s;
-	L->r = r;
-	L->started = s != NULL &&
-		     pthread_create(&L->th, NULL, snap_thread, L) == 0;
-}
-
-/* Waits for the snapshot (or loads it here if no thread could start). */
 static int
-snap_wait(struct snap_loader *L, struct err *e)
+store_holder(void *arg, const char *email_key, const char **anchor,
+	     struct err *e)
 {
-	if (L->started)
-		pthread_join(L->th, NULL);
-	else
-		L->rc = load_snapshot(L->job, L->s, L->r, &L->e);
-	if (L->rc != 0)
-		*e = L->e;
-	return L->rc;
+	const struct holder_ctx *h = arg;
+
+	return store_email_holder(h->s, h->job, email_key, h->arena, anchor, e);
 }
 
 /* recordset on_user: maps each user while the fetch goes on. */
@@ -128,38 +83,23 @@ int
 run_map(const struct job_cfg *job, struct store *s, struct run *r,
 	struct err *e)
 {
-	struct snap_loader snap;
-	struct hmap inc;
-	int rc;
+	struct holder_ctx h = { s, job->name, NULL };
+	struct incumbents inc = { store_holder, &h };
 
 	run_init(r, job);
+	h.arena = &r->arena;
 	desired_begin(job->mapping, &r->arena, &r->d);
 	r->have_d = 1;
 	r->rs.on_user = map_streamed;
 	r->rs.on_user_arg = &r->d;
 	log_info("job '%s': fetching from the %s source", job->name,
 		 source_ops_for(job->source.type)->type);
-	snap_start(&snap, job, s, r);
-	rc = source_fetch_all(job, &r->rs, e);
-	if (rc != 0) {
-		struct err ignored;
-
-		snap_wait(&snap, &ignored);	/* it writes into r */
+	if (source_fetch_all(job, &r->rs, e) != 0)
 		return err_prefix(e, "job '%s'", job->name);
-	}
-	if (snap_wait(&snap, e) != 0)
-		return -1;
 	log_info("job '%s': %zu users, %zu groups fetched (%ld ms, %ld MB)",
 		 job->name, r->rs.nusers, r->rs.ngroups, elapsed_ms(&r->t0),
 		 peak_mb());
-	log_info("job '%s': store snapshot loaded (%ld ms, %ld MB)",
-		 job->name, elapsed_ms(&r->t0), peak_mb());
-	if (r->have_snap)
-		incumbents(&r->snap, &inc);
-	rc = desired_finish(&r->rs, r->have_snap ? &inc : NULL, &r->d, e);
-	if (r->have_snap)
-		hmap_release(&inc);
-	if (rc != 0)
+	if (desired_finish(&r->rs, s != NULL ? &inc : NULL, &r->d, e) != 0)
 		return -1;
 	log_info("job '%s': %zu members mapped (%ld ms, %ld MB)",
 		 job->name, r->d.nmembers, elapsed_ms(&r->t0), peak_mb());
@@ -185,9 +125,13 @@ run_plan(const struct job_cfg *job, int capacity, struct store *s,
 {
 	if (run_map(job, s, r, e) != 0)
 		return -1;
+	drop_records(r);
+	if (load_snapshot(job, s, r, e) != 0)
+		return -1;
+	log_info("job '%s': store snapshot loaded (%ld ms, %ld MB)",
+		 job->name, elapsed_ms(&r->t0), peak_mb());
 	if (r->snap.capacity < 0)
 		r->snap.capacity = capacity;
-	drop_records(r);
 	plan_init(&r->plan, &r->arena, job->name,
 		  store_fingerprint(&r->snap));
 	r->have_plan = 1;

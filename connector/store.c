@@ -505,7 +505,8 @@ load_teams(struct store *s, struct snapshot *snap, struct err *e)
 	if (query_int(s, "SELECT count(*) FROM teams", NULL, 0, &n, e) < 0 ||
 	    prep(s, "SELECT t.id, t.name, t.type, g.name, t.description,"
 		 " t.color, t.managed_by, (SELECT count(*) FROM team_members tm"
-		 " WHERE tm.team_id = t.id) FROM teams t LEFT JOIN team_groups g"
+		 " WHERE tm.team_id = t.id), t.analytics_conversations,"
+		 " t.analytics_contacts FROM teams t LEFT JOIN team_groups g"
 		 " ON g.id = t.group_id ORDER BY t.name", &st, e) < 0)
 		goto out;
 	snap->teams = arena_alloc(a, (size_t)n * sizeof(*snap->teams) + 1);
@@ -520,6 +521,8 @@ load_teams(struct store *s, struct snapshot *snap, struct err *e)
 		t->color = col_str(a, st, 5);
 		t->managed_by = col_str(a, st, 6);
 		t->nmembers = (size_t)sqlite3_column_int64(st, 7);
+		t->analytics_conversations = sqlite3_column_int(st, 8) != 0;
+		t->analytics_contacts = sqlite3_column_int(st, 9) != 0;
 		if (t->name == NULL)
 			t->name = "";
 		snap->teams[i++] = t;
@@ -809,4 +812,25 @@ int
 store_meta_set(struct store *s, const char *key, int64_t v, struct err *e)
 {
 	return meta_set(s, key, v, e);
+}
+
+int
+store_email_holder(struct store *s, const char *job, const char *email_key,
+		   struct arena *a, const char **anchor, struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, ret = 0;
+
+	*anchor = NULL;
+	if (prep(s, "SELECT anchor FROM members WHERE job = ?1 AND"
+		 " email_key = ?2", &st, e) < 0)
+		return -1;
+	sqlite3_bind_text(st, 1, job, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, email_key, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		*anchor = col_str(a, st, 0);
+	else
+		ret = step_done(s, rc, e);
+	sqlite3_finalize(st);
+	return ret;
 }

@@ -54,6 +54,8 @@ struct steam {
 	const char *name, *type, *group, *description, *color;
 	const char *managed_by;		/* job name, or NULL */
 	size_t nmembers;
+	int analytics_conversations;	/* 0 or 1 (DESIGN §1 toggles) */
+	int analytics_contacts;
 };
 
 struct snapshot {
@@ -87,6 +89,12 @@ void store_close(struct store *s);
 int store_snapshot(struct store *s, const char *job, struct snapshot *out,
 		   struct err *e);
 void snapshot_release(struct snapshot *snap);
+
+/* Sets *anchor (copied to a) to the anchor of job's member holding
+ * email_key, or NULL: who keeps an email two entries claim (DESIGN §1).
+ * Returns 0, or -1 with e set. */
+int store_email_holder(struct store *s, const char *job, const char *email_key,
+		       struct arena *a, const char **anchor, struct err *e);
 
 /* The fingerprint string of the store's generation ("g42"); valid as long
  * as snap. */

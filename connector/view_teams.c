@@ -36,18 +36,30 @@ sorted_teams(const struct snapshot *snap)
 	return v;
 }
 
+/* The analytics toggles that are on: "conversations, contacts", or "-". */
+static const char *
+analytics(const struct steam *t)
+{
+	if (t->analytics_conversations && t->analytics_contacts)
+		return "conversations, contacts";
+	if (t->analytics_conversations)
+		return "conversations";
+	return t->analytics_contacts ? "contacts" : NULL;
+}
+
 void
 view_teams(const struct snapshot *snap, struct str *out)
 {
 	static const char *const head[] = { "NAME", "TYPE", "GROUP",
-		"MEMBERS", "MANAGED" };
+		"MEMBERS", "ANALYTICS", "MANAGED" };
+	enum { NCOLS = sizeof(head) / sizeof(head[0]) };
 	const struct steam **v = sorted_teams(snap);
 	struct view_table t;
 	char num[32];
 	size_t i;
 
-	view_table_init(&t, 5);
-	for (i = 0; i < 5; i++)
+	view_table_init(&t, NCOLS);
+	for (i = 0; i < NCOLS; i++)
 		view_table_cell(&t, head[i]);
 	for (i = 0; i < snap->nteams; i++) {
 		snprintf(num, sizeof(num), "%zu", v[i]->nmembers);
@@ -55,6 +67,7 @@ view_teams(const struct snapshot *snap, struct str *out)
 		view_table_cell(&t, v[i]->type);
 		view_table_cell(&t, v[i]->group);
 		view_table_cell(&t, num);
+		view_table_cell(&t, analytics(v[i]));
 		view_table_cell(&t, v[i]->managed_by);
 	}
 	view_table_write(&t, out);

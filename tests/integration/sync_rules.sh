@@ -159,6 +159,15 @@ hs apply >/dev/null 2>&1
 assert_match group_gone_ungrouped "Ungrouped" "$(hs groups)"
 assert_match orphaned_team_kept "support" "$(hs teams)"
 
+# --- duplicates: the entry already holding an email keeps it, even when
+# --- a newcomer with the same email has the smaller anchor --------------
+printf '{"kind":"user","anchor":"u-0new","id":"uid=new,ou=people,dc=x","attrs":{"mail":"ANN@x.com","cn":"newcomer"}}\n' >>"$T/src.jsonl"
+hs plan --format json >"$T/p.json"
+assert_eq duplicate_incumbent_keeps "duplicate_email ann@x.com: entry 'uid=new,ou=people,dc=x' has the same email as 'uid=ann,ou=people,dc=x': skipped" \
+	"$(python3 -c 'import json,sys; [print(w["code"], w["subject"] + ":", w["message"]) for w in json.load(sys.stdin)["warnings"] if w["code"]=="duplicate_email"]' <"$T/p.json")"
+assert_eq duplicate_no_changes "" "$(ops <"$T/p.json")"
+grep -v '"u-0new"' "$T/src.jsonl" >"$T/s2" && mv "$T/s2" "$T/src.jsonl"
+
 # --- saved plans: exactly what was reviewed, or nothing -----------------
 user gus >>"$T/src.jsonl"
 hs plan --out "$T/saved.json" >/dev/null 2>&1

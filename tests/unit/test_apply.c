@@ -438,6 +438,88 @@ test_delete_group_moves_teams_to_ungrouped(void)
 	done(s);
 }
 
+/* Analytics toggles on create and update (absent: on, and unchanged). */
+static void
+test_team_analytics(void)
+{
+	struct store *s = org_store();
+	struct snapshot snap;
+	struct err e = { 0 };
+	struct change *c;
+
+	start("g2");
+	c = add(CHANGE_CREATE_TEAM, NULL, "Ops");
+	change_field(&P, c, "analytics_conversations", NULL, "false");
+	c = add(CHANGE_UPDATE_TEAM, NULL, "Sales");
+	change_field(&P, c, "analytics_contacts", "true", "false");
+	plan_finish(&P);
+	CHECK_INT(apply_plan(s, &P, NOW, NULL, &e), 0);
+	CHECK_STR(e.msg, "");
+	CHECK_INT(store_snapshot(s, JOB, &snap, &e), 0);
+	CHECK_INT(snap.nteams, 3);
+	CHECK_STR(snap.teams[0]->name, "Ops");
+	CHECK_INT(snap.teams[0]->analytics_conversations, 0);
+	CHECK_INT(snap.teams[0]->analytics_contacts, 1);
+	CHECK_STR(snap.teams[0]->type, "Other");
+	CHECK_STR(snap.teams[1]->name, "Sales");
+	CHECK_INT(snap.teams[1]->analytics_conversations, 1);
+	CHECK_INT(snap.teams[1]->analytics_contacts, 0);
+	CHECK_STR(snap.teams[1]->color, "red");	/* untouched */
+	snapshot_release(&snap);
+
+	start("g3");
+	c = add(CHANGE_UPDATE_TEAM, NULL, "Sales");
+	change_field(&P, c, "analytics_contacts", "false", "maybe");
+	plan_finish(&P);
+	CHECK_INT(apply_plan(s, &P, NOW, NULL, &e), -1);
+	CHECK_STR(e.msg, "cannot apply change 1 (update_team 'Sales'): "
+		  "'analytics_contacts' must be true or false, not 'maybe'");
+	CHECK_INT(sql_int("SELECT analytics_contacts FROM teams WHERE "
+			  "name = 'Sales'"), 0);
+	done(s);
+}
+
+/* on_missing_team: delete: the team and its memberships go, members stay;
+ * only a team the job manages can be deleted. */
+static void
+test_delete_team_keeps_members(void)
+{
+	struct store *s = org_store();
+	struct snapshot snap;
+	struct err e = { 0 };
+
+	start("g2");
+	add(CHANGE_DELETE_TEAM, NULL, "Support")->detail = "gone from the source";
+	plan_finish(&P);
+	CHECK_INT(P.summary.delete, 1);
+	CHECK_INT(apply_plan(s, &P, NOW, NULL, &e), 0);
+	CHECK_STR(e.msg, "");
+	CHECK_INT(sql_int("SELECT count(*) FROM teams WHERE name = 'Support'"), 0);
+	CHECK_INT(sql_int("SELECT count(*) FROM team_members"), 2);
+	CHECK_INT(sql_int("SELECT count(*) FROM members"), 3);
+	CHECK_INT(sql_int("SELECT deleted FROM runs ORDER BY id DESC LIMIT 1"),
+		  1);
+	CHECK_STR(sql_str("SELECT op || ' ' || subject FROM run_changes "
+			  "ORDER BY run_id DESC, seq LIMIT 1"),
+		  "delete_team Support");
+	CHECK_INT(store_snapshot(s, JOB, &snap, &e), 0);
+	CHECK_INT(snap.nteams, 1);
+	CHECK_INT(by_email(&snap, "mid@x.com")->nteams, 1);
+	CHECK_STR(by_email(&snap, "mid@x.com")->teams[0], "Sales");
+	CHECK_INT(by_email(&snap, "ic@x.com")->nteams, 0);
+	snapshot_release(&snap);
+
+	sql("UPDATE teams SET managed_by = NULL WHERE name = 'Sales'");
+	start("g3");
+	add(CHANGE_DELETE_TEAM, NULL, "Sales");
+	plan_finish(&P);
+	CHECK_INT(apply_plan(s, &P, NOW, NULL, &e), -1);
+	CHECK_STR(e.msg, "cannot apply change 1 (delete_team 'Sales'): no team "
+		  "'Sales' managed by job 'corp'");
+	CHECK_INT(sql_int("SELECT count(*) FROM team_members"), 2);
+	done(s);
+}
+
 static void
 test_delete_member_clears_reports_manager(void)
 {
@@ -823,6 +905,8 @@ main(void)
 	RUN(test_missing_anchor_rolls_back);
 	RUN(test_seats_over_capacity_roll_back);
 	RUN(test_delete_group_moves_teams_to_ungrouped);
+	RUN(test_team_analytics);
+	RUN(test_delete_team_keeps_members);
 	RUN(test_delete_member_clears_reports_manager);
 	RUN(test_email_unique_ignoring_case);
 	RUN(test_update_member_and_suspend);

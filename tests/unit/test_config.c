@@ -44,6 +44,7 @@ static const char cfg_full[] =
 	"      incremental: none\n"
 	"    mapping: ../mappings/m.yaml\n"
 	"    safety: { max_deletes: -1, on_missing: delete, delete_after: 30d }\n"
+	"    on_missing_team: delete\n"
 	"  - name: hr-file\n"
 	"    source: { type: file, path: hr.jsonl }\n"
 	"    mapping: ../mappings/m.yaml\n";
@@ -143,6 +144,7 @@ test_config_full(void)
 	CHECK_INT(j->safety.max_source_shrink_percent, 20);
 	CHECK_INT(j->safety.on_missing, ON_MISSING_DELETE);
 	CHECK_INT(j->safety.delete_after_s, 30L * 86400);
+	CHECK_INT(j->on_missing_team, ON_MISSING_TEAM_DELETE);
 	j = config_job(c, "hr-file");
 	CHECK(j != NULL);
 	if (j) {
@@ -153,6 +155,7 @@ test_config_full(void)
 		CHECK_INT(j->safety.max_deletes, 25);
 		CHECK_INT(j->safety.on_missing, ON_MISSING_DEALLOCATE);
 		CHECK_INT(j->safety.delete_after_s, 0);
+		CHECK_INT(j->on_missing_team, ON_MISSING_TEAM_KEEP);
 	}
 	CHECK(config_job(c, "nope") == NULL);
 	config_free(c);
@@ -263,6 +266,10 @@ test_config_err_on_missing(void)
 		   "    safety:\n      on_missing: remove\n", map_basic,
 		   "conf/c.yaml", ":6:19: invalid on_missing 'remove' "
 		   "(expected deallocate, delete or ignore)");
+	expect_err(JOB_HEAD "    source: { type: file, path: x }\n"
+		   "    on_missing_team: remove\n", map_basic,
+		   "conf/c.yaml", ":5:22: invalid on_missing_team 'remove' "
+		   "(expected keep or delete)");
 }
 
 static void

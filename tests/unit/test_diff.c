@@ -41,6 +41,22 @@ static const char *MAPPING =
 	"  eligible: \"(!(employeeType=contractor))\"\n"
 	"  priority: [ \"(memberOf=cn=admins,ou=groups,dc=x)\" ]\n";
 
+/* Teams with analytics toggles: the groups rule turns conversations off;
+ * the attribute rule says nothing, so its teams keep what they have. */
+static const char *TEAMS_MAPPING =
+	"member:\n"
+	"  anchor: entryUUID\n"
+	"  email: \"{mail|lower}\"\n"
+	"teams:\n"
+	"  - from: groups\n"
+	"    when: \"(cn=team-*)\"\n"
+	"    name: \"{cn|strip_prefix:team-}\"\n"
+	"    analytics: { conversations: false }\n"
+	"  - from: attribute\n"
+	"    attribute: ou\n";
+
+static const char *mapping_text;	/* NULL: MAPPING */
+
 static struct mapping *
 load_mapping(void)
 {
@@ -48,8 +64,9 @@ load_mapping(void)
 	struct mapping *m = NULL;
 	struct err e = { 0 };
 	int fd = mkstemp(path);
+	const char *text = mapping_text ? mapping_text : MAPPING;
 
-	if (fd < 0 || write(fd, MAPPING, strlen(MAPPING)) < 0)
+	if (fd < 0 || write(fd, text, strlen(text)) < 0)
 		return NULL;
 	close(fd);
 	if (mapping_load(path, &m, &e) != 0)
@@ -168,6 +185,27 @@ snap_member(struct snapshot *s, const char *job, const char *uid,
 	return sm;
 }
 
+/* A team in the snapshot; call in name order (snap->teams is sorted). */
+static struct steam *
+snap_team(struct snapshot *s, const char *name, const char *managed_by,
+	  int conversations, int contacts, size_t nmembers)
+{
+	static struct steam *list[16];
+	struct steam *st = arena_zalloc(&s->arena, sizeof(*st));
+
+	st->id = (int64_t)s->nteams + 1;
+	st->name = name;
+	st->type = "Other";
+	st->managed_by = managed_by;
+	st->analytics_conversations = conversations;
+	st->analytics_contacts = contacts;
+	st->nmembers = nmembers;
+	list[s->nteams++] = st;
+	s->teams = list;
+	hmap_put(&s->teams_by_name, name, st);
+	return st;
+}
+
 struct fixture {
 	struct mapping *m;
 	struct job_cfg job;
@@ -192,23 +230,29 @@ fx_init(struct fixture *f)
 	arena_init(&f->arena);
 }
 
+/* The store's answer to "who holds this email", from the snapshot (the
+ * real one asks SQLite: store_email_holder). */
+static int
+snap_holder(void *arg, const char *email_key, const char **anchor,
+	    struct err *e)
+{
+	const struct smember *sm = hmap_get(&((const struct snapshot *)arg)->by_email,
+					    email_key);
+
+	(void)e;
+	*anchor = sm != NULL && sm->job != NULL ? sm->anchor : NULL;
+	return 0;
+}
+
 static int
 fx_plan(struct fixture *f, const struct snapshot *snap)
 {
 	struct err e = { 0 };
-	struct hmap inc;
-	const char *k;
-	void *v;
-	size_t i = 0;
+	struct incumbents inc = { snap_holder, (void *)snap };
 	int rc;
 
-	hmap_init(&inc);
-	while (hmap_next(&snap->by_anchor, &i, &k, &v))
-		hmap_put(&inc, ((struct smember *)v)->email_key,
-			 (void *)((struct smember *)v)->anchor);
 	recordset_link_groups(&f->rs);
 	desired_build(f->m, &f->rs, &inc, &f->arena, &f->d, &e);
-	hmap_release(&inc);
 	plan_init(&f->p, &f->arena, "corp", "g0");
 	rc = diff_build(&f->job, &f->d, snap, 1000, &f->p, &e);
 	if (rc != 0)
@@ -526,6 +570,80 @@ test_idempotent_and_guards(void)
 	snap_live = 0;
 }
 
+/* Analytics toggles compared only where the mapping sets them; a managed
+ * team gone from the source kept (team_orphaned) or, with
+ * on_missing_team: delete, deleted (members stay). */
+static void
+test_team_analytics_and_gone(void)
+{
+	static const char *amy_teams[] = { "Finance", "legacy", "sales" };
+	struct fixture f;
+	struct snapshot snap;
+	struct smember *amy;
+	struct err e = { 0 };
+	int del;
+
+	mapping_text = TEAMS_MAPPING;
+	for (del = 0; del < 2; del++) {
+		fx_init(&f);
+		f.job.on_missing_team = del ? ON_MISSING_TEAM_DELETE :
+		    ON_MISSING_TEAM_KEEP;
+		f.job.safety.max_deletes = 0;
+		snap_release_if(&snap);
+		empty_snapshot(&snap, 5);
+		snap_team(&snap, "Finance", "corp", 0, 0, 1);
+		snap_team(&snap, "legacy", "corp", 1, 1, 1);
+		snap_team(&snap, "manual", NULL, 1, 1, 0);
+		snap_team(&snap, "sales", "corp", 1, 0, 1);
+		amy = snap_member(&snap, "corp", "amy", "amy@x.com",
+				  "amy@x.com", 1);
+		amy->teams = amy_teams;
+		amy->nteams = 3;
+		user(&f.rs, "amy", "mail", "amy@x.com", "ou", "Finance", NULL);
+		group(&f.rs, "team-sales", NULL, "amy", NULL);
+		group(&f.rs, "team-support", NULL, "amy", NULL);
+		CHECK_INT(fx_plan(&f, &snap), 0);
+		CHECK_STR(ops(&f.p), del ?
+		    "create_team support\n"
+		    "update_team sales\n"
+		    "add_team_member amy@x.com support\n"
+		    "delete_team legacy\n" :
+		    "create_team support\n"
+		    "update_team sales\n"
+		    "add_team_member amy@x.com support\n");
+		CHECK_STR(warns(&f.p), del ? "" :
+		    "team_orphaned legacy: team no longer in the source: "
+		    "kept with its 1 members\n");
+		if (f.p.nchanges < 3)
+			goto next;
+		/* New team: the default fields plus the toggle set. */
+		CHECK_INT(f.p.changes[0].nfields, 2);
+		CHECK_STR(f.p.changes[0].fields[0].field, "type");
+		CHECK_STR(f.p.changes[0].fields[1].field,
+			  "analytics_conversations");
+		CHECK(f.p.changes[0].fields[1].old == NULL);
+		CHECK_STR(f.p.changes[0].fields[1].new, "false");
+		/* sales: conversations turned off; contacts (off) kept. */
+		CHECK_INT(f.p.changes[1].nfields, 1);
+		CHECK_STR(f.p.changes[1].fields[0].field,
+			  "analytics_conversations");
+		CHECK_STR(f.p.changes[1].fields[0].old, "true");
+		CHECK_STR(f.p.changes[1].fields[0].new, "false");
+		CHECK_INT(f.p.summary.create, 1);
+		CHECK_INT(f.p.summary.update, 2);
+		CHECK_INT(f.p.summary.delete, (size_t)del);
+		if (del)
+			CHECK_STR(f.p.changes[3].detail, "gone from the source");
+		/* A deleted team is not a deleted member: max_deletes 0 holds. */
+		CHECK_INT(plan_check_safety(&f.p, &f.job.safety, 1, &e), 0);
+next:
+		fx_release(&f);
+	}
+	mapping_text = NULL;
+	snap_release_if(&snap);
+	snap_live = 0;
+}
+
 int
 main(void)
 {
@@ -536,5 +654,6 @@ main(void)
 	RUN(test_gone_and_freed_seat);
 	RUN(test_capacity_lowered);
 	RUN(test_idempotent_and_guards);
+	RUN(test_team_analytics_and_gone);
 	return t_done();
 }

@@ -33,6 +33,7 @@ static const char full[] =
 	"    type: { default: Support, rules: [ { when: \"(cn=team-sales-*)\", type: Sales } ] }\n"
 	"    group: \"{description|match:region=(\\\\w+)}\"\n"
 	"    color: \"#ff8800\"\n"
+	"    analytics: { conversations: false, contacts: yes }\n"
 	"  - from: attribute\n"
 	"    attribute: departmentNumber\n"
 	"    type: Customer Success\n"
@@ -108,6 +109,8 @@ test_mapping_full(void)
 	CHECK_STR(template_text(t->group), "{description|match:region=(\\w+)}");
 	CHECK(t->description == NULL);
 	CHECK_STR(t->color, "#ff8800");
+	CHECK_INT(t->analytics_conversations, TOGGLE_OFF);
+	CHECK_INT(t->analytics_contacts, TOGGLE_ON);
 	CHECK(t->attribute == NULL);
 	t = &m->teams[1];
 	CHECK_INT(t->from, TEAM_FROM_ATTRIBUTE);
@@ -115,6 +118,9 @@ test_mapping_full(void)
 	CHECK_STR(t->type_default, "Customer Success");
 	CHECK_INT(t->ntype_rules, 0);
 	CHECK(t->when == NULL && t->name == NULL && t->group == NULL);
+	/* Not given: the team keeps whatever toggles it has. */
+	CHECK_INT(t->analytics_conversations, TOGGLE_UNSET);
+	CHECK_INT(t->analytics_contacts, TOGGLE_UNSET);
 	CHECK_STR(m->seat_eligible_text, "(!(employeeType=contractor))");
 	CHECK_INT(m->nseat_priority, 2);
 	CHECK_STR(m->seat_priority_text[1], "(title=*)");
@@ -203,6 +209,15 @@ test_mapping_errors(void)
 	expect_err("member: { anchor: a, email: \"{mail}\" }\n"
 		   "teams:\n  - from: groups\n    colour: red\n",
 		   ":4:5: unknown key 'colour' in team");
+	expect_err("member: { anchor: a, email: \"{mail}\" }\n"
+		   "teams:\n  - from: groups\n    analytics: { conversation: true }\n",
+		   ":4:18: unknown key 'conversation' in analytics");
+	expect_err("member: { anchor: a, email: \"{mail}\" }\n"
+		   "teams:\n  - from: groups\n    analytics: { contacts: maybe }\n",
+		   ":4:28: 'contacts' must be true or false");
+	expect_err("member: { anchor: a, email: \"{mail}\" }\n"
+		   "teams:\n  - from: groups\n    analytics: true\n",
+		   ":4:16: 'analytics' must be a mapping, not a string");
 	expect_err("member: { anchor: a, email: \"{mail}\" }\n"
 		   "role: { rules: [ { role: Admin } ] }\n",
 		   ":2:18: missing required key 'when' in role rule");

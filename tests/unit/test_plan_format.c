@@ -31,6 +31,8 @@ build(struct plan *p, struct arena *a)
 	p->seats = (struct seat_forecast){ 10, 5, 5, 1 };
 	/* Added out of order on purpose: plan_finish() sorts. */
 	c = plan_add(p, CHANGE_DELETE_GROUP, NULL, "APAC");
+	c = plan_add(p, CHANGE_DELETE_TEAM, NULL, "Legacy");
+	c->detail = "gone from the source";
 	c = plan_add(p, CHANGE_DELETE_MEMBER, "uuid-c", "carol@example.com");
 	c->detail = "gone from source for 30d";
 	c = plan_add(p, CHANGE_ALLOCATE_SEAT, "uuid-a", "alice@example.com");
@@ -59,6 +61,7 @@ build(struct plan *p, struct arena *a)
 	c = plan_add(p, CHANGE_CREATE_TEAM, NULL, "Sales EMEA");
 	change_field(p, c, "type", NULL, "Sales");
 	change_field(p, c, "group", NULL, "EMEA");
+	change_field(p, c, "analytics_conversations", NULL, "false");
 	c = plan_add(p, CHANGE_CREATE_GROUP, NULL, "EMEA");
 	(void)c;
 	for (i = WARN__COUNT - 1; i >= 0; i--) {
@@ -164,7 +167,7 @@ test_plan_text_hostile(void)
 	CHECK(strstr(s, "\"Bob\\n- delete member ceo@example.com\\x1b[2J"
 		      "\xef\xbf\xbd\xef\xbf\xbd\" -> \"Bob \\\"B\\\" Jones\"")
 	      != NULL);
-	CHECK(strstr(s, "Plan: 3 to create, 6 to update, 2 to delete, "
+	CHECK(strstr(s, "Plan: 3 to create, 6 to update, 3 to delete, "
 		      "1 seats allocated, 1 seats deallocated, 8 warnings.\n")
 	      != NULL);
 	str_release(&out);
@@ -251,7 +254,7 @@ test_plan_json_golden(void)
 	/* Always valid JSON, hostile bytes included. */
 	root = json_loadb(out.buf, out.len, JSON_REJECT_DUPLICATES, NULL);
 	CHECK(root != NULL);
-	CHECK_INT(json_array_size(json_object_get(root, "changes")), 13);
+	CHECK_INT(json_array_size(json_object_get(root, "changes")), 14);
 	json_decref(root);
 	str_release(&out);
 	plan_release(&p);

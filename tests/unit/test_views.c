@@ -37,9 +37,10 @@ static struct smember m_eve = { .id = 5, .job = "corp", .anchor = "u5",
 	.custom_fields = "{}" };
 
 static struct steam tm_sales = { .id = 1, .name = "Sales EMEA",
-	.type = "Sales", .group = "EMEA", .managed_by = "corp", .nmembers = 2 };
+	.type = "Sales", .group = "EMEA", .managed_by = "corp", .nmembers = 2,
+	.analytics_conversations = 1, .analytics_contacts = 1 };
 static struct steam tm_support = { .id = 2, .name = "Support",
-	.type = "Support", .nmembers = 1 };
+	.type = "Support", .nmembers = 1, .analytics_contacts = 1 };
 static struct steam tm_talent = { .id = 3, .name = "Talent",
 	.type = "Talent Acquisition", .group = "Americas", .nmembers = 0 };
 
@@ -316,10 +317,10 @@ test_teams_groups(void)
 	build(&s);
 	view_teams(&s, &out);
 	CHECK_STR(str_cstr(&out),
-		  "NAME        TYPE                GROUP     MEMBERS  MANAGED\n"
-		  "Sales EMEA  Sales               EMEA      2        corp\n"
-		  "Support     Support             -         1        -\n"
-		  "Talent      Talent Acquisition  Americas  0        -\n");
+		  "NAME        TYPE                GROUP     MEMBERS  ANALYTICS                MANAGED\n"
+		  "Sales EMEA  Sales               EMEA      2        conversations, contacts  corp\n"
+		  "Support     Support             -         1        contacts                 -\n"
+		  "Talent      Talent Acquisition  Americas  0        -                        -\n");
 	str_reset(&out);
 	view_groups(&s, &out);
 	CHECK_STR(str_cstr(&out),
@@ -386,6 +387,7 @@ fill_store(struct store *st, struct arena *a, struct err *e)
 	change_field(&p, c, "group", NULL, "EMEA");
 	c = plan_add(&p, CHANGE_CREATE_TEAM, NULL, "Support");
 	change_field(&p, c, "type", NULL, "Support");
+	change_field(&p, c, "analytics_contacts", NULL, "false");
 	c = plan_add(&p, CHANGE_CREATE_MEMBER, "u1", "alice@example.com");
 	change_field(&p, c, "name", NULL, "Alice Smith");
 	change_field(&p, c, "role", NULL, "Admin");
@@ -433,9 +435,9 @@ test_views_store(void)
 		str_reset(&out);
 		view_teams(&snap, &out);
 		CHECK_STR(str_cstr(&out),
-			  "NAME        TYPE     GROUP  MEMBERS  MANAGED\n"
-			  "Sales EMEA  Sales    EMEA   1        corp\n"
-			  "Support     Support  -      0        corp\n");
+			  "NAME        TYPE     GROUP  MEMBERS  ANALYTICS                MANAGED\n"
+			  "Sales EMEA  Sales    EMEA   1        conversations, contacts  corp\n"
+			  "Support     Support  -      0        conversations            corp\n");
 		str_reset(&out);
 		view_groups(&snap, &out);
 		CHECK_STR(str_cstr(&out), "EMEA\n  Sales EMEA\n"
