@@ -1,7 +1,8 @@
 /*
  * store: the SQLite state store (DESIGN §1): schema and versioned
  * migrations, the snapshot a diff works from, and the read side of the
- * views.  Only store.c and apply.c include sqlite3.h.
+ * views.  Only the store_*.c files and apply.c see SQLite (through
+ * store_sql.h).
  *
  * The database runs in WAL mode with foreign keys on.  Every write
  * transaction that changes the workspace bumps meta.generation (run
