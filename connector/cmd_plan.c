@@ -241,6 +241,10 @@ apply_saved(struct ctx *ctx, struct store *store, const struct plan_opts *o)
 	if (store_snapshot(store, job->name, &snap, &ctx->err) != 0)
 		goto out_plan;
 	print_plan(&p, 0);
+	/* Seats are checked against the capacity in force now, not the one
+	 * the file records: the config may have lowered it since the plan
+	 * was made, and the file is not to be trusted with it. */
+	p.seats.capacity = cfg->seat_capacity;
 	rc = apply_one(ctx, store, &p, job, snap.job_members, o->force,
 		       (int64_t)time(NULL));
 	snapshot_release(&snap);

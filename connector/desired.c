@@ -195,6 +195,23 @@ seat_priority(const struct mapping *m, const struct record *r)
 	return (int)m->nseat_priority;
 }
 
+/* One '@' with text on both sides, and no spaces, control characters or
+ * address-list punctuation: anything else cannot be a sign-in email. */
+static int
+email_usable(const char *email)
+{
+	const char *at = strchr(email, '@');
+	const unsigned char *p;
+
+	if (at == NULL || at == email || at[1] == '\0' ||
+	    strchr(at + 1, '@') != NULL || strpbrk(email, " <>,;") != NULL)
+		return 0;
+	for (p = (const unsigned char *)email; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return 0;
+	return 1;
+}
+
 /* Maps one user record; NULL if it is skipped (with a warning). */
 static struct dmember *
 map_user(struct desired *d, struct scratch *s, const struct mapping *m,
@@ -215,7 +232,7 @@ map_user(struct desired *d, struct scratch *s, const struct mapping *m,
 		    "entry has no email (%s): skipped", rl->email);
 		return NULL;
 	}
-	if (strchr(email, '@') == NULL || strpbrk(email, " \t\r\n<>,;") != NULL) {
+	if (!email_usable(email)) {
 		desired_warn(d, WARN_MISSING_EMAIL, r->id,
 		    "'%s' is not an email address: skipped", email);
 		return NULL;

@@ -27,6 +27,8 @@ struct dstate {
 	 * the run, and as which store member (existing or adopted). */
 	unsigned char *fate;
 	const struct smember **held;
+	const char **label;	/* the email it will have after the run: what
+				 * its changes are called by in the plan */
 	struct str json;	/* fields_json's scratch */
 	const struct dmember **order;	/* members in email order */
 	struct seat_cand *cands;	/* unseated, eligible */
@@ -37,6 +39,28 @@ struct dstate {
 };
 
 enum fate { FATE_SKIP, FATE_NEW, FATE_HELD };
+
+/* The plan calls a member by the email it will have after apply: the
+ * source's, unless that change is not made (pinned, or taken by another
+ * member), so that a line never names somebody else. */
+static const char *
+label(const struct dstate *ds, const struct dmember *dm)
+{
+	return ds->label[dm->idx];
+}
+
+/* 1 if sm's email becomes dm's in this run. */
+static int
+email_changes(const struct dstate *ds, const struct dmember *dm,
+	      const struct smember *sm)
+{
+	const struct smember *holder;
+
+	if (strcmp(sm->email, dm->email) == 0 || (sm->pinned & PIN_EMAIL))
+		return 0;
+	holder = hmap_get(&ds->snap->by_email, dm->email_key);
+	return holder == NULL || holder == sm;
+}
 
 static int
 is_job(const struct dstate *ds, const struct smember *sm)
@@ -96,9 +120,12 @@ classify(struct dstate *ds)
 		struct smember *sm = hmap_get(&ds->snap->by_anchor, dm->anchor);
 		struct smember *holder;
 
+		ds->label[i] = dm->email;
 		if (sm != NULL) {
 			ds->fate[i] = FATE_HELD;
 			ds->held[i] = sm;
+			if (!email_changes(ds, dm, sm))
+				ds->label[i] = sm->email;
 			continue;
 		}
 		holder = hmap_get(&ds->snap->by_email, dm->email_key);
@@ -107,6 +134,8 @@ classify(struct dstate *ds)
 		} else if (holder->job == NULL && ds->job->mapping->adopt_email) {
 			ds->fate[i] = FATE_HELD;
 			ds->held[i] = holder;
+			if (!email_changes(ds, dm, holder))
+				ds->label[i] = holder->email;
 		} else {
 			warn(ds, WARN_DUPLICATE_EMAIL, dm->email,
 			    arena_printf(ds->a, "entry '%s': email already "
@@ -121,7 +150,8 @@ field(struct dstate *ds, struct change **c, const struct dmember *dm,
       const char *name, const char *old, const char *new)
 {
 	if (*c == NULL)
-		*c = plan_add(ds->p, CHANGE_UPDATE_MEMBER, dm->anchor, dm->email);
+		*c = plan_add(ds->p, CHANGE_UPDATE_MEMBER, dm->anchor,
+			      label(ds, dm));
 	change_field(ds->p, *c, name, old, new);
 }
 
@@ -155,7 +185,7 @@ update_email(struct dstate *ds, struct change **c, const struct dmember *dm,
 	if (strcmp(sm->email, dm->email) == 0 || (sm->pinned & PIN_EMAIL))
 		return;
 	holder = hmap_get(&ds->snap->by_email, dm->email_key);
-	if (holder != NULL && holder != sm) {
+	if (!email_changes(ds, dm, sm)) {
 		warn(ds, WARN_DUPLICATE_EMAIL, dm->email,
 		    arena_printf(ds->a, "'%s' cannot change email from '%s': "
 		    "it belongs to %s", dm->id, sm->email,
@@ -207,19 +237,19 @@ set_manager(struct dstate *ds, const struct dmember *dm,
 	if (sm != NULL && (sm->pinned & PIN_MANAGER))
 		return;
 	if (mgr != NULL && ds->fate[mgr->idx] == FATE_SKIP) {
-		warn(ds, WARN_MANAGER_UNRESOLVED, dm->email,
+		warn(ds, WARN_MANAGER_UNRESOLVED, label(ds, dm),
 		    arena_printf(ds->a, "manager '%s' is skipped in this run: "
 		    "no manager", mgr->email));
 		mgr = NULL;
 	}
 	if (!differs(cur, mgr ? mgr->anchor : NULL))
 		return;
-	c = plan_add(ds->p, CHANGE_SET_MANAGER, dm->anchor, dm->email);
+	c = plan_add(ds->p, CHANGE_SET_MANAGER, dm->anchor, label(ds, dm));
 	c->target = mgr ? mgr->anchor : NULL;
-	c->detail = mgr ? mgr->email : NULL;
+	c->detail = mgr ? label(ds, mgr) : NULL;
 	change_field(ds->p, c, "manager",
 	    sm && sm->manager ? sm->manager->email : NULL,
-	    mgr ? mgr->email : NULL);
+	    mgr ? label(ds, mgr) : NULL);
 }
 
 static int
@@ -249,7 +279,7 @@ static void
 team_change(struct dstate *ds, enum change_op op, const struct dmember *dm,
 	    const char *team)
 {
-	plan_add(ds->p, op, dm->anchor, dm->email)->target = team;
+	plan_add(ds->p, op, dm->anchor, label(ds, dm))->target = team;
 }
 
 /* Merges the sorted team lists: the source decides membership of the
@@ -319,7 +349,7 @@ member_seat(struct dstate *ds, const struct dmember *dm,
 	if (sm->pinned & PIN_SEAT)
 		return;		/* a hand-made decision: kept */
 	if (sm->seat && !dm->eligible)
-		seat_change(ds, CHANGE_DEALLOCATE_SEAT, dm->anchor, dm->email,
+		seat_change(ds, CHANGE_DEALLOCATE_SEAT, dm->anchor, label(ds, dm),
 			    "no longer eligible (seat.eligible)");
 	else if (!sm->seat && dm->eligible)
 		seat_candidate(&ds->cands, &ds->ncands, &ds->capcands, dm,
@@ -448,7 +478,7 @@ shed_seats(struct dstate *ds)
 	for (i = ds->nholders; i > 0 && excess > 0; i--, excess--) {
 		const struct dmember *dm = ds->holders[i - 1].data;
 
-		seat_change(ds, CHANGE_DEALLOCATE_SEAT, dm->anchor, dm->email,
+		seat_change(ds, CHANGE_DEALLOCATE_SEAT, dm->anchor, label(ds, dm),
 			    why);
 	}
 }
@@ -463,7 +493,7 @@ list_seats(struct dstate *ds, const unsigned char *won)
 
 		if (won[dm->idx])
 			seat_change(ds, CHANGE_ALLOCATE_SEAT, dm->anchor,
-				    dm->email, "free seat");
+				    label(ds, dm), "free seat");
 	}
 }
 
@@ -487,7 +517,7 @@ allocate_seats(struct dstate *ds)
 		}
 		ds->p->seats.unseated_eligible++;
 		if (ds->fate[dm->idx] == FATE_NEW)
-			warn(ds, WARN_NO_SEAT_AVAILABLE, dm->email,
+			warn(ds, WARN_NO_SEAT_AVAILABLE, label(ds, dm),
 			    arena_printf(ds->a, "created without a seat: all "
 			    "%d seats are allocated", ds->snap->capacity));
 	}
@@ -653,6 +683,7 @@ diff_build(const struct job_cfg *job, const struct desired *d,
 		return -1;
 	ds.fate = xcalloc(d->nmembers + 1, sizeof(*ds.fate));
 	ds.held = xcalloc(d->nmembers + 1, sizeof(*ds.held));
+	ds.label = xcalloc(d->nmembers + 1, sizeof(*ds.label));
 	for (i = 0; i < d->nwarnings; i++)
 		plan_warn(p, &d->warnings[i]);
 	classify(&ds);
@@ -666,6 +697,7 @@ diff_build(const struct job_cfg *job, const struct desired *d,
 	free(ds.holders);
 	free(ds.fate);
 	free(ds.held);
+	free(ds.label);
 	free(ds.order);
 	str_release(&ds.json);
 	return 0;

@@ -271,7 +271,7 @@ check_email(const char *v, struct err *e)
 	const char *at = v ? strchr(v, '@') : NULL;
 
 	if (!valid_text(v, 254) || at == NULL || at == v || at[1] == '\0' ||
-	    strchr(v, ' ') != NULL)
+	    strchr(at + 1, '@') != NULL || strchr(v, ' ') != NULL)
 		return err_set(e, "invalid email '%.200s'", v ? v : "");
 	return 0;
 }

@@ -176,6 +176,15 @@ assert_eq saved_plan_applied 0 $?
 hs plan >/dev/null 2>&1
 assert_eq saved_plan_then_no_changes 0 $?
 
+# --- a saved plan meets the capacity in force when it is applied, not
+# --- the one it recorded (lowered in the config since; fresh store) ------
+hs --store "$T/cap.db" plan --out "$T/cap.json" >/dev/null 2>&1
+config 1 deallocate
+hs --store "$T/cap.db" apply --plan "$T/cap.json" >/dev/null 2>&1
+assert_eq saved_plan_lowered_capacity_refused 1 $?
+assert_eq saved_plan_lowered_capacity_nothing_written 0 \
+	"$(sqlite3 "$T/cap.db" "SELECT count(*) FROM members")"
+
 # --- delete_after: a suspended member is deleted once it is old enough --
 config 5 deallocate -1 1s
 grep -v '"u-gus"' "$T/src.jsonl" >"$T/s2" && mv "$T/s2" "$T/src.jsonl"

@@ -395,6 +395,29 @@ test_duplicates_and_missing(void)
 	snap_live = 0;
 }
 
+/* Values that are not one address: skipped, never created as members. */
+static void
+test_malformed_emails(void)
+{
+	struct fixture f;
+	struct snapshot snap;
+
+	fx_init(&f);
+	snap_release_if(&snap);
+	empty_snapshot(&snap, 100);
+	user(&f.rs, "a", "mail", "a@b@x.com", NULL);
+	user(&f.rs, "b", "mail", "@x.com", NULL);
+	user(&f.rs, "c", "mail", "c@", NULL);
+	user(&f.rs, "d", "mail", "d\x1b@x.com", NULL);
+	user(&f.rs, "e", "mail", "e@x.com", NULL);
+	CHECK_INT(fx_plan(&f, &snap), 0);
+	CHECK_STR(ops(&f.p), "create_member e@x.com\nallocate_seat e@x.com\n");
+	CHECK_INT(f.p.nwarnings, 4);
+	fx_release(&f);
+	snap_release_if(&snap);
+	snap_live = 0;
+}
+
 static void
 test_roles_teams_fields(void)
 {
@@ -540,6 +563,29 @@ test_capacity_lowered(void)
 	snap_live = 0;
 }
 
+/* A change is named by the email the member will have after apply: with
+ * the email pinned by hand, the store's, not the source's. */
+static void
+test_label_is_email_after_apply(void)
+{
+	struct fixture f;
+	struct snapshot snap;
+	struct smember *sm;
+
+	fx_init(&f);
+	snap_release_if(&snap);
+	empty_snapshot(&snap, 5);
+	sm = snap_member(&snap, "corp", "pat", "patricia@x.com", "Pat", 1);
+	sm->pinned = PIN_EMAIL;
+	user(&f.rs, "pat", "mail", "pat@x.com", "displayName", "Pat Lee", NULL);
+	CHECK_INT(fx_plan(&f, &snap), 0);
+	CHECK_STR(ops(&f.p), "update_member patricia@x.com\n");
+	CHECK_STR(f.p.changes[0].fields[0].field, "name");
+	fx_release(&f);
+	snap_release_if(&snap);
+	snap_live = 0;
+}
+
 static void
 test_idempotent_and_guards(void)
 {
@@ -649,10 +695,12 @@ main(void)
 {
 	RUN(test_chain_cycles);
 	RUN(test_duplicates_and_missing);
+	RUN(test_malformed_emails);
 	RUN(test_roles_teams_fields);
 	RUN(test_seats_priority);
 	RUN(test_gone_and_freed_seat);
 	RUN(test_capacity_lowered);
+	RUN(test_label_is_email_after_apply);
 	RUN(test_idempotent_and_guards);
 	RUN(test_team_analytics_and_gone);
 	return t_done();

@@ -66,6 +66,8 @@ test_add_and_seats(void)
 	       "'a@x'", &e);
 	expect(store_member_add(s, &adm, "bad", "A", "Member", NULL, 0, NULL,
 				&e), "invalid email 'bad'", &e);
+	expect(store_member_add(s, &adm, "d@e@x", "A", "Member", NULL, 0,
+				NULL, &e), "invalid email 'd@e@x'", &e);
 	expect(store_member_add(s, &adm, "t@x", "T", "Member",
 				(const char *[]){ "Nope" }, 1, NULL, &e),
 	       "no team 'Nope' (see harmony-sync teams)", &e);
