@@ -37,6 +37,9 @@ const char *ctx_store_path(struct ctx *ctx);
 /* Opens the store at ctx_store_path().  Returns 0 or -1 with ctx->err. */
 struct store;
 int ctx_open_store(struct ctx *ctx, struct store **out);
+/* The same for read-only views: a store that does not exist is an error
+ * (a mistyped --store must not print an empty table, nor create a file). */
+int ctx_open_store_existing(struct ctx *ctx, struct store **out);
 
 int cmd_check(struct ctx *ctx, int argc, char **argv);
 int cmd_test_connection(struct ctx *ctx, int argc, char **argv);

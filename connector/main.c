@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmd.h"
 #include "config.h"
@@ -85,6 +86,20 @@ ctx_open_store(struct ctx *ctx, struct store **out)
 
 	if (path == NULL)
 		return -1;
+	return store_open(path, out, &ctx->err);
+}
+
+int
+ctx_open_store_existing(struct ctx *ctx, struct store **out)
+{
+	const char *path = ctx_store_path(ctx);
+
+	if (path == NULL)
+		return -1;
+	if (access(path, F_OK) != 0)
+		return err_set(&ctx->err, "no store at '%s': nothing was applied "
+			       "yet, or 'store' / --store names another file",
+			       path);
 	return store_open(path, out, &ctx->err);
 }
 

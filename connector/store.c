@@ -270,6 +270,33 @@ fail:
 	return -1;
 }
 
+/* "HSNC" (1213419075): marks a SQLite file as a harmony-sync store. */
+#define STORE_APP_ID 0x48534e43
+
+/*
+ * A store is ours, new (no tables), or refused: --store pointing at some
+ * other program's SQLite file must not get our tables added to it.  Stores
+ * made before the mark have a meta table and get the mark now.
+ */
+static int
+check_owner(struct store *s, struct err *e)
+{
+	int64_t app, tables, meta;
+
+	if (query_int(s, "PRAGMA application_id", NULL, 0, &app, e) < 0 ||
+	    query_int(s, "SELECT count(*) FROM sqlite_master", NULL, 0,
+		      &tables, e) < 0 ||
+	    query_int(s, "SELECT count(*) FROM sqlite_master WHERE type ="
+		      " 'table' AND name = 'meta'", NULL, 0, &meta, e) < 0)
+		return -1;
+	if (app == STORE_APP_ID)
+		return 0;
+	if (app != 0 || (tables > 0 && meta == 0))
+		return err_set(e, "'%s' is not a harmony-sync store (another "
+			       "program's database?): not touching it", s->path);
+	return store_exec(s, "PRAGMA application_id = 1213419075", e);
+}
+
 int
 store_open(const char *path, struct store **out, struct err *e)
 {
@@ -295,6 +322,7 @@ store_open(const char *path, struct store **out, struct err *e)
 	 * against the memory budget of a plan (DESIGN: under 2 KB a member)
 	 * for no speed.  apply_plan() raises the cache for its transaction. */
 	if (store_exec(s, "PRAGMA busy_timeout = 5000", e) < 0 ||
+	    check_owner(s, e) < 0 ||
 	    store_exec(s, "PRAGMA journal_mode = WAL", e) < 0 ||
 	    store_exec(s, "PRAGMA foreign_keys = ON", e) < 0 ||
 	    store_exec(s, "PRAGMA synchronous = NORMAL", e) < 0 ||

@@ -18,7 +18,7 @@ view_cmd_run(struct ctx *ctx,
 	struct str out = STR_INIT;
 	int rc = -1, have_snap = 0;
 
-	if (ctx_open_store(ctx, &st) < 0)
+	if (ctx_open_store_existing(ctx, &st) < 0)
 		goto out;
 	if (store_snapshot(st, NULL, &snap, &ctx->err) < 0)
 		goto out;

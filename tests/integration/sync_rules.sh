@@ -192,6 +192,15 @@ hs apply >/dev/null 2>&1
 sleep 2
 hs plan --format json >"$T/p.json"
 assert_eq delete_after_plan "delete_member gus@x.com" "$(ops <"$T/p.json")"
+# --- the store: another program's database is never written to, and a
+# --- view of a store that does not exist is an error, not an empty table
+sqlite3 "$T/other.db" "CREATE TABLE x(a); INSERT INTO x VALUES (1);"
+"$BIN" -c "$T/cfg.yaml" --store "$T/other.db" apply >/dev/null 2>"$T/err"
+assert_eq foreign_store_refused "1 x" "$? $(sqlite3 "$T/other.db" .tables)"
+assert_match foreign_store_message "is not a harmony-sync store" "$(cat "$T/err")"
+"$BIN" -c "$T/cfg.yaml" --store "$T/typo.db" members >/dev/null 2>"$T/err"
+assert_eq missing_store_view "1 absent" "$? $([ -e "$T/typo.db" ] && echo created || echo absent)"
+
 assert_eq seats_never_exceed_capacity "9 applies checked, none broken" \
 	"$INVARIANT_CHECKS applies checked, ${INVARIANT_BROKEN:-none broken}"
 exit 0
