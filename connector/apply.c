@@ -113,7 +113,7 @@ static const char *const queries[Q__COUNT] = {
 
 /* Fields a change may carry; each op accepts a subset. */
 enum field {
-	F_NAME, F_EMAIL, F_ROLE, F_CUSTOM, F_STATUS, F_MANAGED_BY,
+	F_NAME, F_EMAIL, F_ROLE, F_CUSTOM, F_STATUS, F_MANAGED_BY, F_ANCHOR,
 	F_TYPE, F_GROUP, F_DESCRIPTION, F_COLOR, F_AN_CONVERSATIONS,
 	F_AN_CONTACTS,
 	F__COUNT
@@ -122,14 +122,16 @@ enum field {
 static const char *const field_names[F__COUNT] = {
 	[F_NAME] = "name", [F_EMAIL] = "email", [F_ROLE] = "role",
 	[F_CUSTOM] = "custom_fields", [F_STATUS] = "status",
-	[F_MANAGED_BY] = "managed_by", [F_TYPE] = "type", [F_GROUP] = "group",
+	[F_MANAGED_BY] = "managed_by", [F_ANCHOR] = "anchor",
+	[F_TYPE] = "type", [F_GROUP] = "group",
 	[F_DESCRIPTION] = "description", [F_COLOR] = "color",
 	[F_AN_CONVERSATIONS] = "analytics_conversations",
 	[F_AN_CONTACTS] = "analytics_contacts",
 };
 
 #define MEMBER_FIELDS (1u << F_NAME | 1u << F_EMAIL | 1u << F_ROLE | \
-		       1u << F_CUSTOM | 1u << F_STATUS | 1u << F_MANAGED_BY)
+		       1u << F_CUSTOM | 1u << F_STATUS | 1u << F_MANAGED_BY | \
+		       1u << F_ANCHOR)
 #define TEAM_FIELDS (1u << F_TYPE | 1u << F_GROUP | 1u << F_DESCRIPTION | \
 		     1u << F_COLOR | 1u << F_AN_CONVERSATIONS | \
 		     1u << F_AN_CONTACTS)
@@ -137,6 +139,7 @@ static const char *const field_names[F__COUNT] = {
 struct fields {
 	unsigned has;			/* 1 << F_* */
 	const char *val[F__COUNT];	/* new values */
+	const char *old[F__COUNT];	/* old values */
 };
 
 struct applier {
@@ -284,6 +287,7 @@ collect(struct applier *a, const struct change *c, unsigned allowed,
 				       change_op_name(c->op));
 		f->has |= 1u << k;
 		f->val[k] = c->fields[i].new;
+		f->old[k] = c->fields[i].old;
 	}
 	return 0;
 }
@@ -469,16 +473,27 @@ update_member(struct applier *a, const struct change *c)
 	struct fields f;
 	sqlite3_stmt *st;
 	int64_t id;
-	int susp, adopt;
+	int susp, adopt, reanchor;
 
 	if (collect(a, c, MEMBER_FIELDS, &f) < 0 ||
 	    status_flag(a, &f, &susp) < 0)
 		return -1;
 	adopt = (f.has & 1u << F_MANAGED_BY) != 0;
+	/* Re-anchor (field anchor: old -> new, a member taken over by a new
+	 * entry with its email): found by the old anchor, then moved to the
+	 * change's, like an adopted member. */
+	reanchor = (f.has & 1u << F_ANCHOR) != 0;
+	if (reanchor && (f.old[F_ANCHOR] == NULL || c->anchor == NULL ||
+			 f.val[F_ANCHOR] == NULL ||
+			 strcmp(f.val[F_ANCHOR], c->anchor) != 0))
+		return err_set(a->e, "anchor change of '%.100s' does not match "
+			       "the change's anchor", c->subject ? c->subject :
+			       "(null)");
 	if ((adopt ? adopted_id(a, c, f.val[F_MANAGED_BY], &id) :
-	     member_id(a, c->anchor, &id)) < 0 ||
+	     member_id(a, reanchor ? f.old[F_ANCHOR] : c->anchor, &id)) < 0 ||
 	    (st = stmt(a, Q_UPDATE_MEMBER)) == NULL)
 		return -1;
+	adopt |= reanchor;
 	sqlite3_bind_int64(st, 1, id);
 	bind_opt(st, 2, &f, F_NAME);
 	bind_opt(st, 4, &f, F_EMAIL);

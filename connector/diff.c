@@ -29,6 +29,8 @@ struct dstate {
 	const struct smember **held;
 	const char **label;	/* the email it will have after the run: what
 				 * its changes are called by in the plan */
+	struct hmap reclaimed;	/* old anchors of members taken over by a
+				 * new entry with their email (re-hires) */
 	struct str json;	/* fields_json's scratch */
 	const struct dmember **order;	/* members in email order */
 	struct seat_cand *cands;	/* unseated, eligible */
@@ -108,6 +110,21 @@ owner_desc(struct dstate *ds, const struct smember *sm)
 	return arena_printf(ds->a, "a member managed by job '%s'", sm->job);
 }
 
+/*
+ * A member of this job whose entry is gone (suspended, or gone in this
+ * very run) while a new entry arrives with its email: a re-hire, or an
+ * entry recreated with a new entryUUID.  DESIGN §1: a member that comes
+ * back is restored, not duplicated, so the new entry takes the record
+ * over (its anchor changes; the plan shows it).  A member whose entry is
+ * still in the source is never taken.
+ */
+static int
+reclaimable(const struct dstate *ds, const struct smember *holder)
+{
+	return is_job(ds, holder) && holder->anchor != NULL &&
+	       hmap_get(&ds->d->by_anchor, holder->anchor) == NULL;
+}
+
 /* Pass 1: who will exist after the run. */
 static void
 classify(struct dstate *ds)
@@ -131,9 +148,12 @@ classify(struct dstate *ds)
 		holder = hmap_get(&ds->snap->by_email, dm->email_key);
 		if (holder == NULL) {
 			ds->fate[i] = FATE_NEW;
-		} else if (holder->job == NULL && ds->job->mapping->adopt_email) {
+		} else if ((holder->job == NULL && ds->job->mapping->adopt_email) ||
+			   reclaimable(ds, holder)) {
 			ds->fate[i] = FATE_HELD;
 			ds->held[i] = holder;
+			if (holder->job != NULL)
+				hmap_put(&ds->reclaimed, holder->anchor, NULL);
 			if (!email_changes(ds, dm, holder))
 				ds->label[i] = holder->email;
 		} else {
@@ -204,6 +224,8 @@ update_member(struct dstate *ds, const struct dmember *dm,
 
 	if (!is_job(ds, sm))	/* adopt: DESIGN §1, shown as its own change */
 		field(ds, &c, dm, "managed_by", NULL, ds->job->name);
+	else if (strcmp(sm->anchor, dm->anchor) != 0)	/* reclaimable() */
+		field(ds, &c, dm, "anchor", sm->anchor, dm->anchor);
 	update_email(ds, &c, dm, sm);
 	if (!(sm->pinned & PIN_NAME) && differs(sm->name, dm->name))
 		field(ds, &c, dm, "name", sm->name, dm->name);
@@ -453,7 +475,8 @@ sync_gone(struct dstate *ds)
 	for (i = 0; i < ds->snap->nmembers; i++) {
 		const struct smember *sm = ds->snap->members[i];
 
-		if (is_job(ds, sm) && !present(ds, sm->anchor))
+		if (is_job(ds, sm) && !present(ds, sm->anchor) &&
+		    !hmap_has(&ds->reclaimed, sm->anchor))
 			gone_member(ds, sm);
 	}
 }
@@ -684,6 +707,7 @@ diff_build(const struct job_cfg *job, const struct desired *d,
 	ds.fate = xcalloc(d->nmembers + 1, sizeof(*ds.fate));
 	ds.held = xcalloc(d->nmembers + 1, sizeof(*ds.held));
 	ds.label = xcalloc(d->nmembers + 1, sizeof(*ds.label));
+	hmap_init(&ds.reclaimed);
 	for (i = 0; i < d->nwarnings; i++)
 		plan_warn(p, &d->warnings[i]);
 	classify(&ds);
@@ -698,6 +722,7 @@ diff_build(const struct job_cfg *job, const struct desired *d,
 	free(ds.fate);
 	free(ds.held);
 	free(ds.label);
+	hmap_release(&ds.reclaimed);
 	free(ds.order);
 	str_release(&ds.json);
 	return 0;

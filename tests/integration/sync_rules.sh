@@ -168,6 +168,22 @@ assert_eq duplicate_incumbent_keeps "duplicate_email ann@x.com: entry 'uid=new,o
 assert_eq duplicate_no_changes "" "$(ops <"$T/p.json")"
 grep -v '"u-0new"' "$T/src.jsonl" >"$T/s2" && mv "$T/s2" "$T/src.jsonl"
 
+# --- a re-hire (new anchor, same email) takes the old record over: -----
+# --- restored, not duplicated, and never while the old entry is there --
+user hal >>"$T/src.jsonl"
+hs apply >/dev/null 2>&1
+sed -i 's/"u-hal"/"u-hal2"/' "$T/src.jsonl"
+hs plan --format json >"$T/p.json"
+assert_eq rehire_plan "update_member hal@x.com anchor u-hal -> u-hal2" \
+	"$(python3 -c 'import json,sys; [print(c["op"], c["subject"], " ".join(k + " " + str(v["old"]) + " -> " + str(v["new"]) for k, v in c.get("fields", {}).items())) for c in json.load(sys.stdin)["changes"]]' <"$T/p.json")"
+hs apply >/dev/null 2>&1
+hs plan >/dev/null 2>&1
+assert_eq rehire_then_no_changes 0 $?
+user hal '"cn":"twin"' | sed 's/"u-hal"/"u-hal3"/; s/"cn":"hal",//' >>"$T/src.jsonl"
+hs plan --format json >"$T/p.json"
+assert_eq rehire_never_steals "duplicate_email hal@x.com" "$(codes <"$T/p.json" | grep hal)"
+grep -v '"u-hal3"' "$T/src.jsonl" >"$T/s2" && mv "$T/s2" "$T/src.jsonl"
+
 # --- saved plans: exactly what was reviewed, or nothing -----------------
 user gus >>"$T/src.jsonl"
 hs plan --out "$T/saved.json" >/dev/null 2>&1
@@ -201,6 +217,6 @@ assert_match foreign_store_message "is not a harmony-sync store" "$(cat "$T/err"
 "$BIN" -c "$T/cfg.yaml" --store "$T/typo.db" members >/dev/null 2>"$T/err"
 assert_eq missing_store_view "1 absent" "$? $([ -e "$T/typo.db" ] && echo created || echo absent)"
 
-assert_eq seats_never_exceed_capacity "9 applies checked, none broken" \
+assert_eq seats_never_exceed_capacity "11 applies checked, none broken" \
 	"$INVARIANT_CHECKS applies checked, ${INVARIANT_BROKEN:-none broken}"
 exit 0
