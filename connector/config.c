@@ -386,6 +386,26 @@ parse_oauth2(struct cctx *x, const struct ynode *src, struct oauth2_cfg *o)
 	return 0;
 }
 
+/* A SCIM resource path under base_url ("Users"; Entra: "users"): letters,
+ * digits and - _ . / only, so that it cannot inject a query or a host. */
+static int
+resource_path_key(struct cctx *x, const struct ynode *src, const char *key,
+		  char **out)
+{
+	const char *p;
+
+	if (str_key(x, src, key, 0, "source", out) < 0)
+		return -1;
+	for (p = *out; p != NULL && *p; p++)
+		if (!isalnum((unsigned char)*p) && strchr("-_./", *p) == NULL)
+			break;
+	if (*out != NULL && (**out == '\0' || **out == '/' || *p != '\0'))
+		return yaml_tree_error(x->t, yaml_tree_get(src, key, NULL),
+				       x->e, "invalid %s '%.100s' (a path like "
+				       "'Users')", key, *out);
+	return 0;
+}
+
 static int
 parse_scim(struct cctx *x, const struct ynode *src, struct scim_cfg *s)
 {
@@ -393,6 +413,7 @@ parse_scim(struct cctx *x, const struct ynode *src, struct scim_cfg *s)
 		"token_env", "oauth2", "ca_file", "insecure_skip_verify",
 		"page_size", "concurrency", "connect_timeout", "timeout",
 		"max_retries", "users_filter", "groups_filter", "groups",
+		"users_path", "groups_path",
 		"inactive_as_missing", NULL };
 	static const char *const schemes[] = { "http://", "https://", NULL };
 
@@ -429,7 +450,9 @@ parse_scim(struct cctx *x, const struct ynode *src, struct scim_cfg *s)
 	    str_key(x, src, "groups_filter", 0, "source", &s->groups_filter) < 0 ||
 	    yaml_tree_bool(x->t, src, "groups", &s->fetch_groups, x->e) < 0 ||
 	    yaml_tree_bool(x->t, src, "inactive_as_missing",
-			   &s->inactive_as_missing, x->e) < 0)
+			   &s->inactive_as_missing, x->e) < 0 ||
+	    resource_path_key(x, src, "users_path", &s->users_path) < 0 ||
+	    resource_path_key(x, src, "groups_path", &s->groups_path) < 0)
 		return -1;
 	if ((s->token.file || s->token.env) && s->oauth2.token_url)
 		return yaml_tree_error(x->t, yaml_tree_get(src, "oauth2", NULL),
@@ -836,6 +859,8 @@ source_release(struct source_cfg *s)
 	free(sc->ca_file);
 	free(sc->users_filter);
 	free(sc->groups_filter);
+	free(sc->users_path);
+	free(sc->groups_path);
 	free(s->path);
 }
 

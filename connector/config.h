@@ -71,6 +71,8 @@ struct scim_cfg {
 	char *groups_filter;
 	int fetch_groups;	/* default 1 */
 	int inactive_as_missing;	/* active:false users treated as gone; default 1 */
+	char *users_path;	/* resource paths under base_url: "Users" and */
+	char *groups_path;	/* "Groups" (RFC 7644); Entra serves "users" */
 };
 
 struct source_cfg {

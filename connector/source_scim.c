@@ -559,8 +559,10 @@ scim_fetch(struct source *s, struct recordset *rs, struct err *e)
 	struct pool pool;
 	int rc = -1;
 
-	pager_init(&U, s, "Users", s->cfg->users_filter, RECORD_USER, rs, &pool);
-	pager_init(&G, s, "Groups", s->cfg->groups_filter, RECORD_GROUP, rs, &pool);
+	pager_init(&U, s, s->cfg->users_path ? s->cfg->users_path : "Users",
+		   s->cfg->users_filter, RECORD_USER, rs, &pool);
+	pager_init(&G, s, s->cfg->groups_path ? s->cfg->groups_path : "Groups",
+		   s->cfg->groups_filter, RECORD_GROUP, rs, &pool);
 	init_slot(&G, &pre, 1, ask);
 	if (s->cfg->fetch_groups)
 		s->prefetch = &pre;

@@ -66,6 +66,8 @@ set_opt(struct scim_cfg *c, const char *a, const char *v)
 	else if (strcmp(a, "--timeout") == 0) c->timeout_s = atoi(v);
 	else if (strcmp(a, "--ca-file") == 0) c->ca_file = (char *)v;
 	else if (strcmp(a, "--users-filter") == 0) c->users_filter = (char *)v;
+	else if (strcmp(a, "--users-path") == 0) c->users_path = (char *)v;
+	else if (strcmp(a, "--groups-path") == 0) c->groups_path = (char *)v;
 	else return -1;
 	return 0;
 }

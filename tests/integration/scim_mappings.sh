@@ -8,13 +8,14 @@ set -u
 if ! command -v node >/dev/null; then echo "SKIP scim_entra: node is not installed (make deps)"; exit 0; fi
 if ! scim_build_driver; then echo "FAIL scim_entra_build: cannot build the scim_fetch driver"; exit 1; fi
 echo entra-secret >"$tmp/secret"
-scim_start entra --fixture "$root/tests/fixtures/entra-scim.json" --raw --oauth-client app-id --oauth-secret entra-secret ||
+scim_start entra --fixture "$root/tests/fixtures/entra-scim.json" --raw --lower-paths --oauth-client app-id --oauth-secret entra-secret ||
 	{ echo "FAIL scim_entra_start: server did not start"; exit 1; }
 u1=5a000001-1c2d-4e5f-8a9b-c0ffee000001
 u7=5a000007-1c2d-4e5f-8a9b-c0ffee000007
 g2=6b000002-aaaa-4bbb-8ccc-000000000002
 if "$tmp/scim_fetch" --url "http://127.0.0.1:$port" --token-url "http://127.0.0.1:$port/oauth2/token" \
 	--client-id app-id --client-secret-file "$tmp/secret" --scope "https://graph.microsoft.com/.default" \
+	--users-path users --groups-path groups \
 	--show $u1 --show $u7 --show $g2 >"$tmp/out" 2>"$tmp/err"; then
 	ok=1
 	for want in "users=7 groups=4" "$u1 emails[primary].value=Alex.Wilber@Contoso.com" \

@@ -63,6 +63,7 @@ function parseArgs(argv) {
 		case "--oauth-secret": o.oauthSecret = v(); break;
 		case "--fixture": o.fixture = v(); break;
 		case "--raw": o.raw = true; break;
+		case "--lower-paths": o.lowerPaths = true; break;	// Entra: /users, /groups
 		case "--manager-cycle": o.managerCycle = true; break;
 		case "--group-cycle": o.groupCycle = true; break;
 		case "--inactive": o.inactive = num(v()); break;
@@ -251,10 +252,12 @@ async function main() {
 		}
 		if (nreq <= o.fail500 || (o.fail500From && nreq >= o.fail500From))
 			return scimError(res, 503, "injected server failure");
+		if (o.lowerPaths && /^\/(Users|Groups)/.test(req.path))
+			return scimError(res, 404, "no such resource (this server serves /users and /groups)");
 		next();
 	});
 
-	app.get(/^\/(Users|Groups)$/, async (req, res, next) => {
+	app.get(/^\/(Users|Groups|users|groups)$/, async (req, res, next) => {
 		const q = req.query;
 		if (q.filter || q.sortBy || q.attributes || q.excludedAttributes) return next();
 		nlist++;
@@ -262,7 +265,8 @@ async function main() {
 			mutated = true;
 			await mutate(o);
 		}
-		let body = listPage(o, req.params[0], q);
+		const kind = req.params[0][0].toUpperCase() + req.params[0].slice(1);
+		let body = listPage(o, kind, q);
 		if (o.badJson) body = body.slice(0, Math.floor(body.length / 2));
 		res.status(200).type(o.wrongType ? "text/html" : "application/scim+json").send(body);
 	});
