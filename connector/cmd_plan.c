@@ -20,6 +20,8 @@
 #include "util/str.h"
 #include "util/xmalloc.h"
 
+#define PLAN_FILE_MAX (2LL << 30)
+
 struct plan_opts {
 	const char *out;
 	const char *plan_file;
@@ -201,11 +203,23 @@ read_file(const char *path, size_t *len, struct err *e)
 {
 	struct str s = STR_INIT;
 	char buf[65536];
+	struct stat st;
 	size_t n;
 	FILE *f = fopen(path, "r");
 
 	if (f == NULL) {
 		err_set(e, "cannot read plan '%s': %s", path, strerror(errno));
+		return NULL;
+	}
+	/* A plan of a million members is a few hundred MB of JSON: anything
+	 * far bigger is not a plan, and must not eat the machine's memory. */
+	if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode) ||
+	    st.st_size > PLAN_FILE_MAX) {
+		err_set(e, "cannot read plan '%s': %s", path,
+			fstat(fileno(f), &st) != 0 ? strerror(errno) :
+			!S_ISREG(st.st_mode) ? "not a regular file" :
+			"larger than 2 GiB, not a plan");
+		fclose(f);
 		return NULL;
 	}
 	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
