@@ -15,6 +15,7 @@
 #include "config.h"
 #include "store.h"
 #include "util/log.h"
+#include "util/str.h"
 
 struct command {
 	const char *name;
@@ -111,12 +112,16 @@ exit_code(const struct ctx *ctx, int rc)
 	/* Config errors keep the compiler's FILE:LINE:COL: shape, so that
 	 * editors and CI annotations can jump to them; with --log-format json
 	 * the reason is one JSON line like every other diagnostic. */
-	if (log_is_json())
+	if (log_is_json()) {
 		log_error("%s", ctx->err.msg[0] ? ctx->err.msg : "failed");
-	else
+	} else {
+		struct str line = STR_INIT;
+
+		str_add_line(&line, ctx->err.msg[0] ? ctx->err.msg : "failed");
 		fprintf(stderr, "%s%s\n", ctx->err.code == ERR_CONFIG ? "" :
-			"harmony-sync: ", ctx->err.msg[0] ? ctx->err.msg :
-			"failed");
+			"harmony-sync: ", str_cstr(&line));
+		str_release(&line);
+	}
 	switch (ctx->err.code) {
 	case ERR_SAFETY:
 	case ERR_STALE:

@@ -56,10 +56,12 @@ log_msg(enum log_level level, const char *fmt, ...)
 		str_add_json(&s, msg);
 		str_adds(&s, "}\n");
 	} else {
-		str_addf(&s, "harmony-sync: %s%s%s\n",
+		str_addf(&s, "harmony-sync: %s%s",
 			 level == LOG_INFO || level == LOG_DEBUG ? "" :
 			 level_names[level],
-			 level == LOG_INFO || level == LOG_DEBUG ? "" : ": ", msg);
+			 level == LOG_INFO || level == LOG_DEBUG ? "" : ": ");
+		str_add_line(&s, msg);
+		str_addc(&s, '\n');
 	}
 	fputs(str_cstr(&s), stderr);
 	str_release(&s);

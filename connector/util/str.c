@@ -219,3 +219,25 @@ str_add_json(struct str *s, const char *p)
 	}
 	str_addc(s, '"');
 }
+
+void
+str_add_line(struct str *s, const char *p)
+{
+	struct str clean = STR_INIT;
+	const unsigned char *u;
+
+	str_add_utf8_clean(&clean, p, strlen(p));
+	for (u = (const unsigned char *)str_cstr(&clean); *u; u++) {
+		if (*u == '\n')
+			str_adds(s, "\\n");
+		else if (*u == '\t')
+			str_adds(s, "\\t");
+		else if (*u == '\r')
+			str_adds(s, "\\r");
+		else if (*u < 0x20 || *u == 0x7f)
+			str_addf(s, "\\x%02x", *u);
+		else
+			str_addc(s, (char)*u);
+	}
+	str_release(&clean);
+}

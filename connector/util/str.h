@@ -35,6 +35,12 @@ char *str_detach(struct str *s);
  * bytes become U+FFFD so that the output is always valid JSON. */
 void str_add_json(struct str *s, const char *p);
 
+/* Appends p as one safe line for a terminal or a log: control characters
+ * become \n \t \r \xNN, invalid UTF-8 bytes U+FFFD.  A value from a
+ * directory must not be able to start a line of its own or drive the
+ * terminal. */
+void str_add_line(struct str *s, const char *p);
+
 /* UTF-8 helpers. */
 /* 1 if p[0..n) is valid UTF-8 (no overlongs, no surrogates). */
 int utf8_valid(const char *p, size_t n);

@@ -219,6 +219,11 @@ assert_match foreign_store_message "is not a harmony-sync store" "$(cat "$T/err"
 "$BIN" -c "$T/cfg.yaml" --store "$T/typo.db" members >/dev/null 2>"$T/err"
 assert_eq missing_store_view "1 absent" "$? $([ -e "$T/typo.db" ] && echo created || echo absent)"
 
+# --- an error quoting a hostile value is still one inert line ----------
+hs member add "$(printf 'a\033[2Jb@x.com\nforged')" --name x >/dev/null 2>"$T/err"
+assert_eq error_line_escaped "1 1 harmony-sync: invalid email 'a\x1b[2Jb@x.com\nforged'" \
+	"$? $(wc -l <"$T/err") $(cat "$T/err")"
+
 assert_eq seats_never_exceed_capacity "11 applies checked, none broken" \
 	"$INVARIANT_CHECKS applies checked, ${INVARIANT_BROKEN:-none broken}"
 exit 0
