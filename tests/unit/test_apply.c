@@ -16,6 +16,7 @@
 
 #include "apply.h"
 #include "t.h"
+#include "t_store.h"
 
 #define NOW 1700000000
 #define JOB "corp"
@@ -26,35 +27,8 @@
 #define BIG 100000
 #endif
 
-static char dir[256], db[300];
 static struct arena A;
 static struct plan P;
-
-static void
-tmp_store(void)
-{
-	const char *t = getenv("TMPDIR");
-
-	snprintf(dir, sizeof(dir), "%s/hs-apply-XXXXXX", t && *t ? t : "/tmp");
-	if (mkdtemp(dir) == NULL) {
-		perror("mkdtemp");
-		exit(1);
-	}
-	snprintf(db, sizeof(db), "%s/state.db", dir);
-}
-
-static void
-rm_store(void)
-{
-	char p[320];
-
-	unlink(db);
-	snprintf(p, sizeof(p), "%s-wal", db);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s-shm", db);
-	unlink(p);
-	rmdir(dir);
-}
 
 static long long
 sql_int(const char *q)

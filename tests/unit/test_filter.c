@@ -5,25 +5,7 @@
 
 #include "filter.h"
 #include "t.h"
-
-static struct arena arena;
-static struct record_builder builder;
-
-/* A user from "name=value" strings. */
-static struct record *
-user(const char **attrs)
-{
-	for (size_t i = 0; attrs[i]; i++) {
-		const char *eq = strchr(attrs[i], '=');
-		char name[64];
-
-		snprintf(name, sizeof(name), "%.*s", (int)(eq - attrs[i]),
-			 attrs[i]);
-		record_builder_add(&builder, name, eq + 1, strlen(eq + 1));
-	}
-	return record_builder_finish(&builder, RECORD_USER, "a", "uid=x",
-				     "uid=x");
-}
+#include "t_record.h"
 
 /* 1 match, 0 no match, -1 parse error. */
 static int

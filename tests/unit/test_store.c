@@ -12,34 +12,8 @@
 
 #include "store.h"
 #include "t.h"
+#include "t_store.h"
 
-static char dir[256], db[300];
-
-static void
-tmp_store(void)
-{
-	const char *t = getenv("TMPDIR");
-
-	snprintf(dir, sizeof(dir), "%s/hs-store-XXXXXX", t && *t ? t : "/tmp");
-	if (mkdtemp(dir) == NULL) {
-		perror("mkdtemp");
-		exit(1);
-	}
-	snprintf(db, sizeof(db), "%s/state.db", dir);
-}
-
-static void
-rm_store(void)
-{
-	char p[320];
-
-	unlink(db);
-	snprintf(p, sizeof(p), "%s-wal", db);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s-shm", db);
-	unlink(p);
-	rmdir(dir);
-}
 
 static void
 sql(const char *q)

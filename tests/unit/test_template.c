@@ -5,24 +5,7 @@
 
 #include "template.h"
 #include "t.h"
-
-static struct arena arena;
-static struct record_builder builder;
-
-static struct record *
-rec(const char **attrs)
-{
-	for (size_t i = 0; attrs[i]; i++) {
-		const char *eq = strchr(attrs[i], '=');
-		char name[64];
-
-		snprintf(name, sizeof(name), "%.*s", (int)(eq - attrs[i]),
-			 attrs[i]);
-		record_builder_add(&builder, name, eq + 1, strlen(eq + 1));
-	}
-	return record_builder_finish(&builder, RECORD_USER, "a", "uid=x",
-				     "uid=x");
-}
+#include "t_record.h"
 
 /* Renders text for r; "ERR COL: msg" if it does not parse.  The
  * provenance goes to prov_out (static). */
@@ -63,7 +46,7 @@ static const char *ann[] = {
 static void
 test_template_design_examples(void)
 {
-	struct record *r = rec(ann);
+	struct record *r = user(ann);
 
 	CHECK_STR(render("{mail|lower}", r), "ann.smith@example.com");
 	CHECK_STR(prov_out, "mail");
@@ -79,7 +62,7 @@ test_template_design_examples(void)
 static void
 test_template_filters(void)
 {
-	struct record *r = rec(ann);
+	struct record *r = user(ann);
 
 	CHECK_STR(render("{mail|upper}", r), "ANN.SMITH@EXAMPLE.COM");
 	CHECK_STR(render("[{title|trim}]", r), "[lead   dev]");
@@ -118,7 +101,7 @@ static void
 test_template_digit_class(void)
 {
 	const char *num[] = { "employeeNumber=E-0042", NULL };
-	struct record *n = rec(num);
+	struct record *n = user(num);
 
 	CHECK_STR(render("{employeeNumber|match:([1-9]\\d*)}", n), "42");
 	CHECK_STR(render("{employeeNumber|replace:[\\d]:x}", n), "E-0042");
@@ -129,7 +112,7 @@ static void
 test_template_invalid_utf8(void)
 {
 	const char *bad[] = { "cn=\xff\xc3(\xe2\x82 Ab", NULL };
-	struct record *r = rec(bad);
+	struct record *r = user(bad);
 
 	CHECK_STR(render("{cn|lower}", r), "\xff\xc3(\xe2\x82 ab");
 	CHECK_STR(render("{cn|title|trim}", r), "\xff\xc3(\xe2\x82 Ab");
@@ -141,7 +124,7 @@ test_template_invalid_utf8(void)
 static void
 test_template_parse_errors(void)
 {
-	struct record *r = rec(ann);
+	struct record *r = user(ann);
 
 	CHECK_STR(render("x {mail|foo}", r), "ERR 9: unknown filter 'foo'");
 	CHECK_STR(render("{mail|lower", r), "ERR 1: unterminated '{'");
@@ -190,7 +173,7 @@ test_template_speed(void)
 		"{manager}", "{title|trim|title}",
 	};
 	struct template *t[6];
-	struct record *r = rec(ann);
+	struct record *r = user(ann);
 	struct str out = STR_INIT;
 	struct err e;
 	clock_t t0 = clock();

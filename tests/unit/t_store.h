@@ -1,0 +1,41 @@
+/*
+ * t_store.h: a store file in a private temp directory for the store and
+ * apply unit tests.  tmp_store() makes it (db is its path), rm_store()
+ * removes it with its WAL files.
+ */
+#ifndef HS_T_STORE_H
+#define HS_T_STORE_H
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+static char dir[256], db[300];
+
+static void
+tmp_store(void)
+{
+	const char *t = getenv("TMPDIR");
+
+	snprintf(dir, sizeof(dir), "%s/hs-store-XXXXXX", t && *t ? t : "/tmp");
+	if (mkdtemp(dir) == NULL) {
+		perror("mkdtemp");
+		exit(1);
+	}
+	snprintf(db, sizeof(db), "%s/state.db", dir);
+}
+
+static void
+rm_store(void)
+{
+	char p[320];
+
+	unlink(db);
+	snprintf(p, sizeof(p), "%s-wal", db);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s-shm", db);
+	unlink(p);
+	rmdir(dir);
+}
+
+#endif
