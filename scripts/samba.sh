@@ -24,16 +24,14 @@
 # provisioning reads an empty config of its own, and every directory
 # Samba uses (state, cache, private, pid, log) lives under DIR.
 set -eu
+. "$(cd "$(dirname "$0")" && pwd)/pidfile.sh"
 REALM=ACME.TEST
 DOMAIN=ACME
 
 die() { echo "samba.sh: $*" >&2; exit 1; }
 
 pid_alive() {	# DIR
-	local pid
-	[ -s "$1/samba.pid" ] || return 1
-	pid=$(cat "$1/samba.pid")
-	[ -n "$pid" ] && kill -0 "$pid" 2>/dev/null
+	pid_file_alive "$1/samba.pid"
 }
 
 # A fresh namespace (unshare -n) has nothing but lo; the host's has its
@@ -154,17 +152,7 @@ cmd_start() {
 }
 
 cmd_stop() {
-	local dir=$1 pid
-	[ -s "$dir/samba.pid" ] || return 0
-	pid=$(cat "$dir/samba.pid")
-	if kill "$pid" 2>/dev/null; then
-		for _ in $(seq 1 50); do
-			kill -0 "$pid" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -0 "$pid" 2>/dev/null && kill -9 "$pid" 2>/dev/null
-	fi
-	rm -f "$dir/samba.pid"
+	stop_pid_file "$1/samba.pid"
 }
 
 # Removes only what start created, and DIR itself if that leaves it empty:

@@ -8,6 +8,7 @@
 # port 0) and reports it, so two tests never race for one.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/pidfile.sh"
 srv=$here/../tests/scim-server
 cmd=${1:-}; dir=${2:-}
 [ -n "$cmd" ] && [ -n "$dir" ] || { echo "usage: scim.sh start|stop|clean DIR [options]" >&2; exit 2; }
@@ -21,13 +22,7 @@ install() {
 }
 
 stop() {
-	[ -f "$dir/pid" ] || return 0
-	local pid; pid=$(cat "$dir/pid")
-	if kill "$pid" 2>/dev/null; then
-		for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-		kill -9 "$pid" 2>/dev/null || true
-	fi
-	rm -f "$dir/pid"
+	stop_pid_file "$dir/pid"
 }
 
 start() {

@@ -22,6 +22,7 @@
 # slapadd bypasses overlays, so memberOf is only what the LDIF carries.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/pidfile.sh"
 fixtures=$here/../tests/fixtures
 SUFFIX=dc=example,dc=com
 ADMIN_DN=cn=admin,$SUFFIX
@@ -36,10 +37,7 @@ free_port() {
 }
 
 pid_alive() {	# DIR
-	local pid
-	[ -s "$1/slapd.pid" ] || return 1
-	pid=$(cat "$1/slapd.pid")
-	[ -n "$pid" ] && kill -0 "$pid" 2>/dev/null
+	pid_file_alive "$1/slapd.pid"
 }
 
 configure() {	# DIR, admin pw, service pw, ldif...
@@ -118,17 +116,7 @@ cmd_start() {
 }
 
 cmd_stop() {
-	local dir=$1 pid i
-	[ -s "$dir/slapd.pid" ] || return 0
-	pid=$(cat "$dir/slapd.pid")
-	if kill "$pid" 2>/dev/null; then
-		for i in $(seq 1 100); do
-			kill -0 "$pid" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -0 "$pid" 2>/dev/null && kill -9 "$pid" 2>/dev/null
-	fi
-	rm -f "$dir/slapd.pid"
+	stop_pid_file "$1/slapd.pid"
 }
 
 # Removes only what start created, and DIR itself if that leaves it empty:
