@@ -52,7 +52,8 @@ desired_warn(struct desired *d, enum warning_code code, const char *subject,
 	w->message = arena_strdup(d->arena, msg);
 }
 
-void
+/* Lower-cases ASCII in place. */
+static void
 desired_lower(char *s)
 {
 	for (; *s; s++)

@@ -13,7 +13,5 @@ void desired_chain(const struct mapping *m, const struct recordset *rs,
 /* Builds teams and team groups and each member's team list. */
 void desired_teams(const struct mapping *m, const struct recordset *rs,
 		   struct desired *d);
-/* Lower-cases ASCII in place. */
-void desired_lower(char *s);
 
 #endif
