@@ -298,23 +298,24 @@ dedupe_emails(struct desired *d, const struct incumbents *inc,
 	      struct err *e)
 {
 	struct hmap contested;
-	size_t i, n = 0;
+	size_t i, n = 0, ncontested;
 	int rc = 0;
 
 	hmap_init(&contested);
 	for (i = 0; i < d->nmembers; i++) {
 		struct dmember *dm = d->members[i];
 
-		if (hmap_get(&d->by_email, dm->email_key) != NULL)
+		if (!hmap_add(&d->by_email, dm->email_key, dm))
 			hmap_put(&contested, dm->email_key, NULL);
-		else
-			hmap_put(&d->by_email, dm->email_key, dm);
 	}
 	if (inc != NULL && contested.len > 0)
 		rc = give_to_incumbents(d, &contested, inc, e);
+	ncontested = contested.len;
 	hmap_release(&contested);
 	if (rc != 0)
 		return -1;
+	if (ncontested == 0)	/* each email has one claimant: it owns it */
+		return 0;
 	for (i = 0; i < d->nmembers; i++) {
 		struct dmember *dm = d->members[i];
 		struct dmember *own = hmap_get(&d->by_email, dm->email_key);

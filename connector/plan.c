@@ -104,9 +104,13 @@ plan_warn(struct plan *p, const struct warning *w)
 	p->warnings[p->nwarnings++] = *w;
 }
 
+/* One string often is both: a member's label is the subject of each of
+ * its changes, a team's name the target of all its additions. */
 static int
 nullcmp(const char *a, const char *b)
 {
+	if (a == b)
+		return 0;
 	if (a == NULL || b == NULL)
 		return (a != NULL) - (b != NULL);
 	return strcmp(a, b);

@@ -73,7 +73,7 @@ rehash(struct hmap *m)
 	size_t oldcap = m->cap, i;
 
 	m->cap = oldcap ? oldcap * 2 : 16;
-	m->slots = xcalloc(m->cap, sizeof(*m->slots));
+	m->slots = xcalloc_huge(m->cap, sizeof(*m->slots));
 	for (i = 0; i < oldcap; i++)
 		if (old[i].key != NULL)
 			*find(m, old[i].key, old[i].hash) = old[i];
@@ -97,26 +97,46 @@ hmap_has(const struct hmap *m, const char *key)
 	return m->len != 0 && find(m, key, hmap_hash(key))->key != NULL;
 }
 
-void *
-hmap_put(struct hmap *m, const char *key, void *val)
+/* The slot for key, growing the table first if one more key would fill
+ * it past 3/4; an empty slot is given key and hash (the caller sets val). */
+static struct hmap_slot *
+slot_for(struct hmap *m, const char *key, int *found)
 {
 	size_t h = hmap_hash(key);
 	struct hmap_slot *s;
-	void *old;
 
 	if ((m->len + 1) * 4 > m->cap * 3)
 		rehash(m);
 	s = find(m, key, h);
-	if (s->key != NULL) {
-		old = s->val;
-		s->val = val;
-		return old;
+	*found = s->key != NULL;
+	if (!*found) {
+		s->key = key;
+		s->hash = h;
+		m->len++;
 	}
-	s->key = key;
+	return s;
+}
+
+void *
+hmap_put(struct hmap *m, const char *key, void *val)
+{
+	int found;
+	struct hmap_slot *s = slot_for(m, key, &found);
+	void *old = found ? s->val : NULL;
+
 	s->val = val;
-	s->hash = h;
-	m->len++;
-	return NULL;
+	return old;
+}
+
+int
+hmap_add(struct hmap *m, const char *key, void *val)
+{
+	int found;
+	struct hmap_slot *s = slot_for(m, key, &found);
+
+	if (!found)
+		s->val = val;
+	return !found;
 }
 
 int

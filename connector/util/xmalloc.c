@@ -1,6 +1,8 @@
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "xmalloc.h"
 
@@ -28,6 +30,29 @@ xcalloc(size_t n, size_t size)
 
 	if (p == NULL)
 		oom(n * size);
+	return p;
+}
+
+#define HUGE_PAGE (2 * 1024 * 1024)
+
+void *
+xcalloc_huge(size_t n, size_t size)
+{
+	size_t bytes;
+	void *p;
+
+	if (size != 0 && n > SIZE_MAX / size)
+		oom(SIZE_MAX);
+	bytes = n * size;
+	if (bytes < 2 * HUGE_PAGE)
+		return xcalloc(n, size);
+	bytes = (bytes + HUGE_PAGE - 1) & ~(size_t)(HUGE_PAGE - 1);
+	if ((p = aligned_alloc(HUGE_PAGE, bytes)) == NULL)
+		oom(bytes);
+#ifdef MADV_HUGEPAGE
+	(void)madvise(p, bytes, MADV_HUGEPAGE);
+#endif
+	memset(p, 0, bytes);
 	return p;
 }
 

@@ -10,6 +10,11 @@
 
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);
+/* xcalloc for big tables probed at random (hash tables of a 100k run):
+ * from 4 MB up it is 2 MB-aligned and asks for transparent huge pages, so
+ * that a probe costs a cache miss but no TLB miss.  Smaller requests are
+ * plain xcalloc.  free() releases either. */
+void *xcalloc_huge(size_t n, size_t size);
 void *xrealloc(void *p, size_t n);
 /* Grows an array to hold at least need elements; doubles capacity. */
 void *xgrow(void *p, size_t *cap, size_t need, size_t size);
