@@ -7,6 +7,7 @@
  */
 #include <assert.h>
 #include <stdint.h>
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -39,13 +40,27 @@ record_builder_release(struct record_builder *b)
 	memset(b, 0, sizeof(*b));
 }
 
+/* strcasecmp(a, b) == 0, after ruling out most unequal names by their
+ * first bytes alone: the C locale folds only A-Z, which differ from a-z
+ * in bit 0x20 alone.  Every value added and every attribute looked up
+ * scans a record's names. */
+static int
+name_eq(const char *a, const char *b)
+{
+	return ((a[0] ^ b[0]) & ~0x20) == 0 && strcasecmp(a, b) == 0;
+}
+
 /* Every entry of a fetch has the same few attribute names: one arena copy
- * of each, not one per entry (a sixth of a 100k fetch's memory). */
+ * of each, not one per entry (a sixth of a 100k fetch's memory).  Entries
+ * list their names in one order, mostly: the entry's k-th new name is
+ * tried first against the k-th interned one. */
 static const char *
 intern(struct record_builder *b, const char *name)
 {
-	size_t i;
+	size_t i = b->nnames;
 
+	if (i < b->ninterned && strcmp(b->interned[i], name) == 0)
+		return b->interned[i];
 	for (i = 0; i < b->ninterned; i++)
 		if (strcmp(b->interned[i], name) == 0)
 			return b->interned[i];
@@ -63,7 +78,7 @@ name_index(struct record_builder *b, const char *name)
 	size_t i;
 
 	for (i = 0; i < b->nnames; i++)
-		if (strcasecmp(b->names[i], name) == 0)
+		if (name_eq(b->names[i], name))
 			return i;
 	if (i == b->capnames) {
 		size_t cap = b->capnames;
@@ -187,7 +202,7 @@ record_attr(const struct record *r, const char *name)
 	if (r == NULL || name == NULL)
 		return NULL;
 	for (size_t i = 0; i < r->nattrs; i++)
-		if (strcasecmp(r->attrs[i].name, name) == 0)
+		if (name_eq(r->attrs[i].name, name))
 			return &r->attrs[i];
 	return NULL;
 }
@@ -234,14 +249,11 @@ stream_user(struct recordset *rs, struct record *u)
 int
 recordset_add(struct recordset *rs, struct record *r)
 {
-	if (r->anchor != NULL) {
-		if (hmap_has(&rs->by_anchor, r->anchor))
-			return -1;
-		hmap_put(&rs->by_anchor, r->anchor, r);
-	}
+	if (r->anchor != NULL && !hmap_add(&rs->by_anchor, r->anchor, r))
+		return -1;
 	/* two entries with one key: the first keeps it, deterministically */
-	if (r->key != NULL && !hmap_has(&rs->by_key, r->key))
-		hmap_put(&rs->by_key, r->key, r);
+	if (r->key != NULL)
+		hmap_add(&rs->by_key, r->key, r);
 	if (r->kind == RECORD_GROUP) {
 		assert(rs->linker == NULL);	/* groups come first, or last */
 		rs->groups = xgrow(rs->groups, &rs->capgroups, rs->ngroups + 1,
@@ -342,7 +354,7 @@ refs_alloc(const struct recordset *rs, struct linker *L)
 		n = UINT32_MAX - 1;	/* refs past this are not linked */
 	while (cap < 2 * n)
 		cap *= 2;
-	L->slot = xcalloc(cap, sizeof(*L->slot));
+	L->slot = xcalloc_huge(cap, sizeof(*L->slot));
 	L->mask = cap - 1;
 	L->ref_key = xmalloc((n + 1) * sizeof(*L->ref_key));
 	L->ref_group = xmalloc((n + 1) * sizeof(*L->ref_group));
@@ -376,8 +388,8 @@ index_refs(struct recordset *rs, struct linker *L, struct idx_list *parents)
 	for (size_t g = 0; g < rs->ngroups; g++) {
 		const char *k = rs->groups[g]->key;
 
-		if (k != NULL && !hmap_has(&gidx, k))
-			hmap_put(&gidx, k, (void *)(uintptr_t)(g + 1));
+		if (k != NULL)
+			hmap_add(&gidx, k, (void *)(uintptr_t)(g + 1));
 	}
 	refs_alloc(rs, L);
 	for (size_t g = 0; g < rs->ngroups; g++) {
@@ -506,22 +518,79 @@ existing_forms(const struct attr *mo, const char **forms, struct str *scratch,
 						 : scratch->buf + offs[i];
 }
 
+/* 1 if group g is one of gs (indices into rs->groups). */
+static int
+in_closure(const struct recordset *rs, const struct record *g,
+	   const size_t *gs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (rs->groups[gs[i]] == g)
+			return 1;
+	return 0;
+}
+
+/*
+ * Keeps the source's memberOf values (to vals, returning how many), except
+ * those naming a group the job fetched that does not contain the user:
+ * for fetched groups the member lists decide, so a stale memberOf (an
+ * overlay that lags, a mirror; README "Decisions") never outlives them.
+ * forms[i] is value i's normal form.
+ */
+/* The record a memberOf form names: keys are normal DNs (lower case) for
+ * LDAP, ids as given for the other sources. */
+static const struct record *
+named(const struct recordset *rs, const char *form, struct str *tmp)
+{
+	const struct record *r = hmap_get(&rs->by_key, form);
+
+	if (r != NULL)
+		return r;
+	str_reset(tmp);
+	str_adds(tmp, form);
+	for (char *p = tmp->buf; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	return hmap_get(&rs->by_key, tmp->buf);
+}
+
+static size_t
+keep_member_of(const struct recordset *rs, const struct attr *mo,
+	       const char *const *forms, const size_t *gs, size_t n,
+	       const char **vals)
+{
+	struct str tmp = STR_INIT;
+	size_t i, cnt = 0;
+
+	for (i = 0; i < mo->n; i++) {
+		const struct record *g = forms[i] != NULL ?
+		    named(rs, forms[i], &tmp) : NULL;
+
+		if (g != NULL && g->kind == RECORD_GROUP &&
+		    !in_closure(rs, g, gs, n))
+			continue;
+		vals[cnt++] = mo->vals[i];
+	}
+	str_release(&tmp);
+	return cnt;
+}
+
 static void
 add_member_of(struct recordset *rs, struct record *u, const size_t *gs,
 	      size_t n, struct str *scratch)
 {
 	struct arena *a = &rs->arena;
 	struct attr *mo = (struct attr *)record_attr(u, "memberOf");
-	size_t have = mo != NULL ? mo->n : 0, cnt = have;
-	const char **vals = arena_alloc(a, (have + n) * sizeof(*vals));
-	const char **forms = NULL;
+	size_t have = mo != NULL ? mo->n : 0, cnt = 0;
+	const char **vals, **forms = NULL;
 	size_t *offs = NULL;
 
+	if (have == 0 && n == 0)
+		return;
+	vals = arena_alloc(a, (have + n) * sizeof(*vals));
 	if (have > 0) {
 		forms = xcalloc(have, sizeof(*forms));
 		offs = xcalloc(have, sizeof(*offs));
-		memcpy(vals, mo->vals, have * sizeof(*vals));
 		existing_forms(mo, forms, scratch, offs);
+		cnt = keep_member_of(rs, mo, forms, gs, n, vals);
 	}
 	for (size_t i = 0; i < n; i++) {
 		const struct record *g = rs->groups[gs[i]];
@@ -533,7 +602,8 @@ add_member_of(struct recordset *rs, struct record *u, const size_t *gs,
 	}
 	free(forms);
 	free(offs);
-	if (cnt == have)
+	if (cnt == have && (have == 0 || memcmp(vals, mo->vals,
+						have * sizeof(*vals)) == 0))
 		return;
 	if (mo == NULL) {
 		struct attr *na = arena_alloc(a, (u->nattrs + 1) * sizeof(*na));
@@ -573,21 +643,19 @@ link_user(struct recordset *rs, struct record *u)
 	struct idx_list *gs = &L->groups;
 	size_t ref, nrefs = 0, n = 0;
 
-	if (u->key == NULL || L->nrefs == 0)
+	if (u->key == NULL)
 		return;
 	holder = hmap_get(&rs->by_key, u->key);
 	if (holder != u && holder != NULL && holder->kind == RECORD_USER)
 		return;
 	gs->n = 0;
-	ref = *ref_slot(L, u->key);
+	ref = L->nrefs > 0 ? *ref_slot(L, u->key) : 0;
 	for (; ref != 0; ref = L->ref_next[ref - 1], nrefs++) {
 		size_t g = L->ref_group[ref - 1];
 
 		for (size_t i = L->clo_start[g]; i < L->clo_start[g + 1]; i++)
 			idx_push(gs, L->clo.v[i]);
 	}
-	if (gs->n == 0)
-		return;
 	/* one ref: its closure is sorted and unique already */
 	if (nrefs > 1) {
 		qsort(gs->v, gs->n, sizeof(*gs->v), idx_cmp);
@@ -596,7 +664,8 @@ link_user(struct recordset *rs, struct record *u)
 				gs->v[n++] = gs->v[i];
 		gs->n = n;
 	}
-	set_in_groups(rs, u, gs);
+	if (gs->n > 0)
+		set_in_groups(rs, u, gs);
 	add_member_of(rs, u, gs->v, gs->n, &L->forms);
 }
 
