@@ -961,6 +961,14 @@ int
 apply_plan(struct store *s, const struct plan *p, int64_t now,
 	   int64_t *run_id, struct err *e)
 {
+	return apply_plan_mirror(s, p, NULL, now, run_id, e);
+}
+
+int
+apply_plan_mirror(struct store *s, const struct plan *p,
+		  const struct mirror *m, int64_t now, int64_t *run_id,
+		  struct err *e)
+{
 	struct applier a;
 	int ret = -1;
 
@@ -980,7 +988,9 @@ apply_plan(struct store *s, const struct plan *p, int64_t now,
 	if (check_fingerprint(&a) < 0 ||
 	    insert_run(&a, p->job, "ok", p->source_users, &p->summary) < 0 ||
 	    apply_changes(&a) < 0 || check_seats(&a) < 0 ||
-	    check_chain(&a) < 0 || store_bump_generation(s, e) < 0 ||
+	    check_chain(&a) < 0 ||
+	    (m != NULL && m->used && store_mirror_save(s, p->job, m, e) < 0) ||
+	    store_bump_generation(s, e) < 0 ||
 	    store_commit(s, e) < 0)
 		goto out;
 	if (run_id != NULL)

@@ -31,6 +31,12 @@
  */
 int apply_plan(struct store *s, const struct plan *p, int64_t now,
 	       int64_t *run_id, struct err *e);
+/* apply_plan, also writing the job's source mirror and its cursors (when
+ * m->used) in the same transaction: the mirror then describes the source
+ * the workspace was synced from. */
+int apply_plan_mirror(struct store *s, const struct plan *p,
+		      const struct mirror *m, int64_t now, int64_t *run_id,
+		      struct err *e);
 
 /* Records a run that changed nothing or failed (plan-only runs are not
  * recorded).  outcome: "ok", "refused", "error: ...".  source_users < 0:

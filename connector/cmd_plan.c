@@ -26,6 +26,7 @@ struct plan_opts {
 	const char *out;
 	const char *plan_file;
 	int json, force;
+	unsigned flags;		/* RUN_FULL */
 	char **jobs;
 	int njobs;
 };
@@ -37,11 +38,13 @@ parse_opts(struct ctx *ctx, int argc, char **argv, int apply,
 	static const struct option plan_long[] = {
 		{ "out", required_argument, NULL, 'o' },
 		{ "format", required_argument, NULL, 'f' },
+		{ "full", no_argument, NULL, 'A' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static const struct option apply_long[] = {
 		{ "plan", required_argument, NULL, 'p' },
 		{ "force", no_argument, NULL, 'F' },
+		{ "full", no_argument, NULL, 'A' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -53,6 +56,7 @@ parse_opts(struct ctx *ctx, int argc, char **argv, int apply,
 		case 'o': o->out = optarg; break;
 		case 'p': o->plan_file = optarg; break;
 		case 'F': o->force = 1; break;
+		case 'A': o->flags |= RUN_FULL; break;
 		case 'f':
 			if (strcmp(optarg, "json") == 0)
 				o->json = 1;
@@ -62,8 +66,9 @@ parse_opts(struct ctx *ctx, int argc, char **argv, int apply,
 			break;
 		default:
 			return err_set(&ctx->err, "usage: %s", apply ?
-			    "apply [JOB...] [--plan FILE] [--force]" :
-			    "plan [JOB...] [--out FILE] [--format text|json]");
+			    "apply [JOB...] [--plan FILE] [--force] [--full]" :
+			    "plan [JOB...] [--out FILE] [--format text|json] "
+			    "[--full]");
 		}
 	}
 	o->jobs = argv + optind;
@@ -153,8 +158,8 @@ cmd_plan(struct ctx *ctx, int argc, char **argv)
 	if (ctx_open_store(ctx, &store) != 0)
 		goto out;
 	for (i = 0; i < n; i++) {
-		if (run_plan(jobs[i], ctx->cfg->seat_capacity, store, &r,
-			     &ctx->err) != 0) {
+		if (run_plan(jobs[i], ctx->cfg->seat_capacity, store, o.flags,
+			     &r, &ctx->err) != 0) {
 			run_release(&r);
 			goto out;
 		}
@@ -180,7 +185,8 @@ out:
 
 static int
 apply_one(struct ctx *ctx, struct store *store, struct plan *p,
-	  const struct job_cfg *job, size_t managed, int force, int64_t now)
+	  const struct mirror *m, const struct job_cfg *job, size_t managed,
+	  int force, int64_t now)
 {
 	int64_t run_id;
 
@@ -190,7 +196,7 @@ apply_one(struct ctx *ctx, struct store *store, struct plan *p,
 				 NULL);
 		return -1;
 	}
-	if (apply_plan(store, p, now, &run_id, &ctx->err) != 0)
+	if (apply_plan_mirror(store, p, m, now, &run_id, &ctx->err) != 0)
 		return -1;
 	if (!ctx->quiet)
 		printf("Applied job '%s' as run %lld.\n", job->name,
@@ -259,7 +265,7 @@ apply_saved(struct ctx *ctx, struct store *store, const struct plan_opts *o)
 	 * the file records: the config may have lowered it since the plan
 	 * was made, and the file is not to be trusted with it. */
 	p.seats.capacity = cfg->seat_capacity;
-	rc = apply_one(ctx, store, &p, job, snap.job_members, o->force,
+	rc = apply_one(ctx, store, &p, NULL, job, snap.job_members, o->force,
 		       (int64_t)time(NULL));
 	snapshot_release(&snap);
 out_plan:
@@ -296,8 +302,8 @@ cmd_apply(struct ctx *ctx, int argc, char **argv)
 	if (ctx_open_store(ctx, &store) != 0)
 		goto out;
 	for (i = 0; i < n; i++) {
-		if (run_plan(jobs[i], ctx->cfg->seat_capacity, store, &r,
-			     &ctx->err) != 0) {
+		if (run_plan(jobs[i], ctx->cfg->seat_capacity, store,
+			     o.flags | RUN_APPLY, &r, &ctx->err) != 0) {
 			apply_record_run(store, jobs[i]->name, r.now,
 					 ctx->err.code == ERR_SAFETY ?
 					 "refused" : "error", -1, NULL);
@@ -306,8 +312,9 @@ cmd_apply(struct ctx *ctx, int argc, char **argv)
 		}
 		if (!ctx->quiet)
 			print_plan(&r.plan, 0);
-		if (apply_one(ctx, store, &r.plan, jobs[i], r.snap.job_members,
-			      o.force, r.now) != 0) {
+		if (apply_one(ctx, store, &r.plan,
+			      r.have_mirror ? &r.mirror : NULL, jobs[i],
+			      r.snap.job_members, o.force, r.now) != 0) {
 			run_release(&r);
 			goto out;
 		}

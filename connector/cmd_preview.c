@@ -115,7 +115,7 @@ preview_job(struct ctx *ctx, const struct job_cfg *job, long limit,
 	size_t i, shown = 0;
 	int rc = -1;
 
-	if (run_map(job, NULL, &r, &ctx->err) != 0)
+	if (run_map(job, NULL, 0, &r, &ctx->err) != 0)
 		goto out;
 	if (want != NULL && dn_normalize(want, &key) != 0)
 		str_reset(&key);

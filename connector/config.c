@@ -327,7 +327,7 @@ parse_ldap(struct cctx *x, const struct ynode *src, struct ldap_cfg *l)
 		"password_env", "users", "groups", "page_size", "timeout",
 		"range_step", "incremental", NULL };
 	static const char *const incr[] = { "syncrepl", "usn", "none", NULL };
-	int ignored;
+	int incremental = INCR_NONE;
 
 	l->page_size = 1000;
 	l->timeout_s = 30;
@@ -349,8 +349,9 @@ parse_ldap(struct cctx *x, const struct ynode *src, struct ldap_cfg *l)
 	    yaml_tree_int(x->t, src, "range_step", 1, 1000000, &l->range_step,
 			  x->e) < 0 ||
 	    enum_key(x, src, "incremental", incr, "syncrepl, usn or none", 0,
-		     "source", &ignored) < 0)
+		     "source", &incremental) < 0)
 		return -1;
+	l->incremental = (enum incremental)incremental;
 	/* A bind DN with no password would be an unauthenticated bind
 	 * (RFC 4513 §5.1.2), which servers accept as anonymous. */
 	if (l->bind_dn && !l->password.file && !l->password.env)

@@ -24,6 +24,8 @@ enum source_type { SOURCE_LDAP, SOURCE_SCIM, SOURCE_FILE };
 enum on_missing { ON_MISSING_DEALLOCATE, ON_MISSING_DELETE, ON_MISSING_IGNORE };
 /* A managed team the source no longer names (DESIGN §1). */
 enum on_missing_team { ON_MISSING_TEAM_KEEP, ON_MISSING_TEAM_DELETE };
+/* DESIGN §4 `incremental`, in the order the config names them. */
+enum incremental { INCR_SYNCREPL, INCR_USN, INCR_NONE };
 
 struct search_cfg {
 	char *base;
@@ -47,6 +49,7 @@ struct ldap_cfg {
 	int page_size;		/* default 1000 */
 	int timeout_s;		/* default 30 */
 	int range_step;		/* AD ranged retrieval step, default 1500 */
+	enum incremental incremental;	/* default none (README) */
 };
 
 struct oauth2_cfg {

@@ -1,3 +1,5 @@
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
@@ -79,9 +81,82 @@ map_streamed(void *arg, struct record *u)
 	desired_add_user(arg, u);
 }
 
+/* m->rows for the store's mirror of the run's job: all of a kind. */
+static int
+stored_rows(void *arg, enum record_kind kind, mirror_row_fn fn, void *fn_arg,
+	    struct err *e)
+{
+	struct run *r = arg;
+
+	return store_mirror_rows(r->store, r->job->name, kind, fn, fn_arg, e);
+}
+
+/* m->row: one of them by uuid. */
+static int
+stored_row(void *arg, const char *uuid, mirror_row_fn fn, void *fn_arg,
+	   struct err *e)
+{
+	struct run *r = arg;
+
+	return store_mirror_row(r->store, r->job->name, uuid, fn, fn_arg, e);
+}
+
+/*
+ * An incremental job's mirror: its cursors, and its stored rows unless a
+ * full fetch is due (full_sync_every, --full), in which case the source
+ * fetches everything and, applied, writes a new mirror.
+ */
+static int
+mirror_open(const struct job_cfg *job, struct store *s, unsigned flags,
+	    struct run *r, struct err *e)
+{
+	const char *full_at;
+
+	if (s == NULL || job->source.type != SOURCE_LDAP ||
+	    job->source.ldap.incremental == INCR_NONE)
+		return 0;
+	mirror_init(&r->mirror);
+	r->have_mirror = 1;
+	r->mirror.keep = (flags & RUN_APPLY) != 0;
+	if (store_mirror_cursors(s, job->name, &r->mirror, e) < 0)
+		return -1;
+	full_at = mirror_cursor(&r->mirror, "mirror.full_at");
+	if ((flags & RUN_FULL) || full_at == NULL)
+		return 0;
+	if (r->now - strtoll(full_at, NULL, 10) >= job->full_sync_every_s) {
+		log_info("job '%s': a full sync is due (full_sync_every)",
+			 job->name);
+		return 0;
+	}
+	r->store = s;
+	r->mirror.rows = stored_rows;
+	r->mirror.row = stored_row;
+	r->mirror.rows_arg = r;
+	return 0;
+}
+
+/* After the fetch: a new full mirror records when.  A plan's mirror is
+ * freed before the diff; apply's stays to be written with the plan. */
+static void
+mirror_done(struct run *r)
+{
+	char when[32];
+
+	if (!r->have_mirror)
+		return;
+	if (r->mirror.full) {
+		snprintf(when, sizeof(when), "%lld", (long long)r->now);
+		mirror_set_cursor(&r->mirror, "mirror.full_at", when);
+	}
+	if (!r->mirror.keep || !r->mirror.used) {
+		mirror_release(&r->mirror);
+		r->have_mirror = 0;
+	}
+}
+
 int
-run_map(const struct job_cfg *job, struct store *s, struct run *r,
-	struct err *e)
+run_map(const struct job_cfg *job, struct store *s, unsigned flags,
+	struct run *r, struct err *e)
 {
 	struct holder_ctx h = { s, job->name, NULL };
 	struct incumbents inc = { store_holder, &h };
@@ -94,8 +169,11 @@ run_map(const struct job_cfg *job, struct store *s, struct run *r,
 	r->rs.on_user_arg = &r->d;
 	log_info("job '%s': fetching from the %s source", job->name,
 		 source_ops_for(job->source.type)->type);
-	if (source_fetch_all(job, &r->rs, e) != 0)
+	if (mirror_open(job, s, flags, r, e) < 0 ||
+	    source_fetch_all(job, r->have_mirror ? &r->mirror : NULL, &r->rs,
+			     e) != 0)
 		return err_prefix(e, "job '%s'", job->name);
+	mirror_done(r);
 	log_info("job '%s': %zu users, %zu groups fetched (%ld ms, %ld MB)",
 		 job->name, r->rs.nusers, r->rs.ngroups, elapsed_ms(&r->t0),
 		 peak_mb());
@@ -121,9 +199,9 @@ drop_records(struct run *r)
 
 int
 run_plan(const struct job_cfg *job, int capacity, struct store *s,
-	 struct run *r, struct err *e)
+	 unsigned flags, struct run *r, struct err *e)
 {
-	if (run_map(job, s, r, e) != 0)
+	if (run_map(job, s, flags, r, e) != 0)
 		return -1;
 	drop_records(r);
 	if (load_snapshot(job, s, r, e) != 0)
@@ -151,6 +229,8 @@ run_release(struct run *r)
 		desired_release(&r->d);
 	if (r->have_snap)
 		snapshot_release(&r->snap);
+	if (r->have_mirror)
+		mirror_release(&r->mirror);
 	recordset_release(&r->rs);
 	arena_release(&r->arena);
 	memset(r, 0, sizeof(*r));

@@ -13,6 +13,7 @@
 
 #include "config.h"
 #include "desired.h"
+#include "mirror.h"
 #include "plan.h"
 #include "record.h"
 #include "store.h"
@@ -28,17 +29,29 @@ struct run {
 	struct desired d;
 	struct snapshot snap;
 	struct plan plan;
-	int have_d, have_snap, have_plan;
+	struct mirror mirror;		/* incremental jobs (mirror.h) */
+	struct store *store;		/* where mirror.rows reads */
+	int have_d, have_snap, have_plan, have_mirror;
 };
 
-/* Fetches and maps job (no store needed): fills r->rs and r->d. */
-int run_map(const struct job_cfg *job, struct store *s, struct run *r,
-	    struct err *e);
+/* run_map / run_plan flags. */
+enum {
+	RUN_APPLY = 1 << 0,	/* the run will be applied: keep the source
+				 * mirror for apply to write */
+	RUN_FULL = 1 << 1,	/* fetch everything even if the job is
+				 * incremental (plan/apply --full) */
+};
+
+/* Fetches and maps job (no store needed): fills r->rs and r->d.  With a
+ * store, an incremental job refreshes its mirror (r->mirror, kept when
+ * flags has RUN_APPLY and the source used it). */
+int run_map(const struct job_cfg *job, struct store *s, unsigned flags,
+	    struct run *r, struct err *e);
 /* run_map, then snapshot and diff: fills r->plan.  capacity is the
  * config's seats.capacity, used unless an admin set one in the store.
  * Safety refusals of the source guards are ERR_SAFETY. */
 int run_plan(const struct job_cfg *job, int capacity, struct store *s,
-	     struct run *r, struct err *e);
+	     unsigned flags, struct run *r, struct err *e);
 void run_release(struct run *r);
 
 /* Selects jobs by name from argv-style names (all jobs if n == 0).

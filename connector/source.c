@@ -18,8 +18,8 @@ source_ops_for(enum source_type type)
 }
 
 int
-source_fetch_all(const struct job_cfg *job, struct recordset *rs,
-		 struct err *e)
+source_fetch_all(const struct job_cfg *job, struct mirror *m,
+		 struct recordset *rs, struct err *e)
 {
 	const struct source_ops *ops = source_ops_for(job->source.type);
 	struct source *s = NULL;
@@ -32,7 +32,8 @@ source_fetch_all(const struct job_cfg *job, struct recordset *rs,
 		rc = -1;
 		goto out;
 	}
-	rc = ops->fetch(s, rs, e);
+	rc = m != NULL && ops->sync != NULL ? ops->sync(s, m, rs, e)
+					    : ops->fetch(s, rs, e);
 	ops->close(s);
 	if (rc == 0)
 		recordset_link_groups(rs);

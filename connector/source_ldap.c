@@ -36,31 +36,16 @@
 #include "mapping.h"
 #include "record.h"
 #include "source.h"
+#include "source_ldap_int.h"
 #include "util/err.h"
 #include "util/log.h"
 #include "util/str.h"
 #include "util/xmalloc.h"
 
-#define DEFAULT_USERS_FILTER "(objectClass=inetOrgPerson)"
-#define DEFAULT_GROUPS_FILTER \
-	"(|(objectClass=groupOfNames)(objectClass=groupOfUniqueNames)(objectClass=group))"
 #define DEFAULT_ANCHOR "entryUUID"
 /* Longest attribute description we accept (name plus options). */
 #define MAX_ATTR_NAME 255
 
-struct source {
-	const struct job_cfg *job;
-	const struct ldap_cfg *cfg;
-	LDAP *ld;
-	char *url;		/* the URL that answered */
-	const char *anchor;	/* attribute holding the anchor */
-	int anchor_is_guid;
-	struct str dn, key, name, tmp;	/* per-entry scratch */
-	int is_ad;		/* server_is_ad */
-	char **ranged;		/* range_attrs' list, and its size */
-	size_t ranged_cap;
-	char range0[48];	/* "member;range=0-<step-1>" */
-};
 
 /* One entry's ranged "member;range=LO-HI" (HI < 0: "*", the last one). */
 struct range {
@@ -68,8 +53,8 @@ struct range {
 	long lo, hi;
 };
 
-static int
-ld_code(LDAP *ld)
+int
+source_ldap_code(LDAP *ld)
 {
 	int rc = LDAP_OTHER;
 
@@ -105,7 +90,7 @@ set_tls(LDAP *ld, const struct ldap_cfg *cfg, const char *url, struct err *e)
 	    ldap_set_option(ld, LDAP_OPT_X_TLS_NEWCTX, &is_server) !=
 		    LDAP_OPT_SUCCESS)
 		return err_set(e, "cannot set up TLS for '%s': %s", url,
-			       ldap_err2string(ld_code(ld)));
+			       ldap_err2string(source_ldap_code(ld)));
 	return 0;
 }
 
@@ -260,6 +245,7 @@ ldap_close(struct source *s)
 		ldap_unbind_ext_s(s->ld, NULL, NULL);
 	free(s->url);
 	free(s->ranged);
+	free(s->attrs);
 	str_release(&s->dn);
 	str_release(&s->key);
 	str_release(&s->name);
@@ -267,8 +253,8 @@ ldap_close(struct source *s)
 	free(s);
 }
 
-static int
-search_error(struct source *s, const char *base, int rc, const char *diag,
+int
+source_ldap_search_error(struct source *s, const char *base, int rc, const char *diag,
 	     struct err *e)
 {
 	if (diag != NULL && *diag != '\0')
@@ -280,8 +266,8 @@ search_error(struct source *s, const char *base, int rc, const char *diag,
 }
 
 /* AD shows objectGUID with its first three fields little-endian. */
-static void
-guid_text(const unsigned char *g, struct str *out)
+void
+source_ldap_guid_text(const unsigned char *g, struct str *out)
 {
 	static const int order[16] = { 3, 2, 1, 0, 5, 4, 7, 6,
 				       8, 9, 10, 11, 12, 13, 14, 15 };
@@ -300,7 +286,7 @@ static int
 anchor_text(struct source *s, const struct berval *v)
 {
 	if (s->anchor_is_guid && v->bv_len == 16) {
-		guid_text((const unsigned char *)v->bv_val, &s->tmp);
+		source_ldap_guid_text((const unsigned char *)v->bv_val, &s->tmp);
 		return 0;
 	}
 	if (v->bv_len == 0 || memchr(v->bv_val, '\0', v->bv_len) != NULL)
@@ -505,7 +491,7 @@ fetch_range(struct source *s, struct record_builder *b, const char *dn,
 	rc = ldap_search_ext_s(s->ld, dn, LDAP_SCOPE_BASE, "(objectClass=*)",
 			       attrs, 0, NULL, NULL, NULL, LDAP_NO_LIMIT, &res);
 	if (rc != LDAP_SUCCESS) {
-		search_error(s, dn, rc, NULL, e);
+		source_ldap_search_error(s, dn, rc, NULL, e);
 		goto out;
 	}
 	entry = ldap_first_entry(s->ld, res);
@@ -533,22 +519,22 @@ out:
 	return rc == 0 ? 0 : -1;
 }
 
-/* Copies one entry into a record and adds it to rs.  An entry without
- * an anchor or with a duplicate one is skipped with a warning. */
-static int
-read_entry(struct source *s, LDAPMessage *entry, enum record_kind kind,
-	   struct record_builder *b, struct recordset *rs, struct err *e)
+/* Copies one entry into a record (*out; NULL when the entry is skipped,
+ * with a warning: no anchor, or a DN that does not parse). */
+int
+source_ldap_entry(struct source *s, LDAPMessage *entry, enum record_kind kind,
+		  struct record_builder *b, struct record **out, struct err *e)
 {
 	BerElement *ber = NULL;
 	struct berval bdn;
 	struct str anchor = STR_INIT;
 	struct range range = { 0, 0, 0 };
-	struct record *r;
 	int rc = -1;
 
+	*out = NULL;
 	if (ldap_get_dn_ber(s->ld, entry, &ber, &bdn) != LDAP_SUCCESS) {
 		err_setc(e, ERR_FETCH, "cannot read an entry from '%s': %s",
-			 s->url, ldap_err2string(ld_code(s->ld)));
+			 s->url, ldap_err2string(source_ldap_code(s->ld)));
 		goto out;
 	}
 	str_reset(&s->dn);
@@ -564,11 +550,8 @@ read_entry(struct source *s, LDAPMessage *entry, enum record_kind kind,
 	} else if (anchor.len == 0) {
 		log_warn("skipping '%s': no %s", s->dn.buf, s->anchor);
 	} else {
-		r = record_builder_finish(b, kind, anchor.buf, s->dn.buf,
-					  s->key.buf);
-		if (recordset_add(rs, r) < 0)
-			log_warn("skipping '%s': %s '%s' was already seen",
-				 s->dn.buf, s->anchor, anchor.buf);
+		*out = record_builder_finish(b, kind, anchor.buf, s->dn.buf,
+					     s->key.buf);
 		rc = 0;
 		goto out;
 	}
@@ -579,6 +562,24 @@ out:
 		ber_free(ber, 0);
 	str_release(&anchor);
 	return rc;
+}
+
+/* Copies one entry into a record and adds it to rs.  An entry without
+ * an anchor or with a duplicate one is skipped with a warning. */
+static int
+read_entry(struct source *s, LDAPMessage *entry, enum record_kind kind,
+	   struct record_builder *b, struct recordset *rs, struct err *e)
+{
+	struct record *r;
+
+	if (source_ldap_entry(s, entry, kind, b, &r, e) < 0)
+		return -1;
+	if (r != NULL && s->sink != NULL && !s->sink(s, r))
+		return 0;
+	if (r != NULL && recordset_add(rs, r) < 0)
+		log_warn("skipping '%s': %s '%s' was already seen", r->id,
+			 s->anchor, r->anchor);
+	return 0;
 }
 
 /* Handles the search result message of one page: its code, and the page
@@ -598,7 +599,7 @@ page_done(struct source *s, const char *base, LDAPMessage *msg,
 	if (rc != LDAP_SUCCESS)
 		code = rc;
 	if (code != LDAP_SUCCESS) {
-		search_error(s, base, code, diag, e);
+		source_ldap_search_error(s, base, code, diag, e);
 		goto out;
 	}
 	pc = ldap_control_find(LDAP_CONTROL_PAGEDRESULTS, ctrls, NULL);
@@ -624,20 +625,21 @@ static int
 page_send(struct source *s, const char *base, const char *filter,
 	  char **attrs, struct berval *cookie, struct err *e)
 {
-	LDAPControl *pc = NULL, *ctrls[2] = { NULL, NULL };
+	LDAPControl *pc = NULL, *ctrls[3] = { NULL, NULL, NULL };
 	int size = s->cfg->page_size > 0 ? s->cfg->page_size : 1000;
 	int msgid = -1, rc;
 
 	rc = ldap_create_page_control(s->ld, size, cookie, 0, &pc);
 	if (rc != LDAP_SUCCESS)
-		return search_error(s, base, rc, NULL, e);
+		return source_ldap_search_error(s, base, rc, NULL, e);
 	ctrls[0] = pc;
+	ctrls[1] = s->extra_ctrl;
 	rc = ldap_search_ext(s->ld, base, LDAP_SCOPE_SUBTREE, filter,
 			     range_attrs(s, attrs), 0, ctrls, NULL, NULL,
 			     LDAP_NO_LIMIT, &msgid);
 	ldap_control_free(pc);
 	if (rc != LDAP_SUCCESS)
-		return search_error(s, base, rc, NULL, e);
+		return source_ldap_search_error(s, base, rc, NULL, e);
 	return msgid;
 }
 
@@ -671,9 +673,9 @@ page_recv(struct source *s, const char *base, int msgid,
 		if (type <= 0) {
 			if (type == 0) {
 				ldap_abandon_ext(s->ld, msgid, NULL, NULL);
-				search_error(s, base, LDAP_TIMEOUT, NULL, e);
+				source_ldap_search_error(s, base, LDAP_TIMEOUT, NULL, e);
 			} else {
-				search_error(s, base, ld_code(s->ld), NULL, e);
+				source_ldap_search_error(s, base, source_ldap_code(s->ld), NULL, e);
 			}
 			return -1;
 		}
@@ -720,24 +722,32 @@ kind_count(const struct recordset *rs, enum record_kind kind)
 	return kind == RECORD_USER ? rs->nusers : rs->ngroups;
 }
 
+char **
+source_ldap_attrs(struct source *s)
+{
+	if (s->attrs != NULL)
+		return s->attrs;
+	/* Only what the mapping reads: a directory's photos and certificates
+	 * are never transferred, parsed or kept (mapping_attrs). */
+	if (s->job->mapping != NULL)
+		return (char **)mapping_attrs(s->job->mapping);
+	s->all[0] = "*";
+	s->all[1] = (char *)s->anchor;
+	return s->all;
+}
+
 /* One paged subtree search of base; entries become records of kind. */
-static int
-search_all(struct source *s, const struct search_cfg *sc, const char *dflt,
-	   enum record_kind kind, struct record_builder *b,
-	   struct recordset *rs, struct err *e)
+int
+source_ldap_search(struct source *s, const struct search_cfg *sc,
+		   const char *dflt, enum record_kind kind,
+		   struct record_builder *b, struct recordset *rs,
+		   struct err *e)
 {
 	const char *base = sc->base != NULL ? sc->base : "";
 	const char *filter = sc->filter != NULL && *sc->filter ? sc->filter
 							       : dflt;
 	const char *what = kind == RECORD_USER ? "users" : "groups";
-	char *all[3] = { "*", (char *)s->anchor, NULL };
-	/* Only what the mapping reads: a directory's photos and certificates
-	 * are never transferred, parsed or kept (mapping_attrs). */
-	char **attrs = s->job->mapping != NULL ?
-	    (char **)mapping_attrs(s->job->mapping) : NULL;
-
-	if (attrs == NULL)
-		attrs = all;
+	char **attrs = source_ldap_attrs(s);
 	struct berval *cookie = NULL;
 	struct pending pend = { NULL, 0, 0 };
 	int msgid, next, rc = -1;
@@ -776,8 +786,8 @@ out:
 	return rc;
 }
 
-static int
-ldap_fetch(struct source *s, struct recordset *rs, struct err *e)
+int
+source_ldap_fetch(struct source *s, struct recordset *rs, struct err *e)
 {
 	struct record_builder b;
 	int rc = -1;
@@ -790,11 +800,11 @@ ldap_fetch(struct source *s, struct recordset *rs, struct err *e)
 	 * both filters becomes a group (its anchor is seen again as a user).
 	 */
 	if (s->cfg->groups.base != NULL &&
-	    search_all(s, &s->cfg->groups, DEFAULT_GROUPS_FILTER,
+	    source_ldap_search(s, &s->cfg->groups, DEFAULT_GROUPS_FILTER,
 		       RECORD_GROUP, &b, rs, e) < 0)
 		goto out;
 	recordset_groups_done(rs);
-	if (search_all(s, &s->cfg->users, DEFAULT_USERS_FILTER, RECORD_USER,
+	if (source_ldap_search(s, &s->cfg->users, DEFAULT_USERS_FILTER, RECORD_USER,
 		       &b, rs, e) < 0)
 		goto out;
 	log_info("fetched %zu users and %zu groups from '%s'", rs->nusers,
@@ -843,7 +853,8 @@ out:
 const struct source_ops source_ldap_ops = {
 	.type = "ldap",
 	.open = ldap_open,
-	.fetch = ldap_fetch,
+	.fetch = source_ldap_fetch,
+	.sync = source_ldap_sync,
 	.info = ldap_info,
 	.close = ldap_close,
 };

@@ -93,6 +93,13 @@ static const char *const migrations[] = {
 	/* 2: who made a hand-made change (runs with job 'manual'); NULL for
 	 * runs of a job. */
 	"ALTER TABLE runs ADD COLUMN actor TEXT;",
+	/* 3: the source mirror of incremental jobs (mirror.h), in source
+	 * order; its cursors live in cursors. */
+	"CREATE TABLE mirror("
+	" job TEXT NOT NULL, seq INTEGER NOT NULL, uuid TEXT NOT NULL,"
+	" kind INTEGER NOT NULL, data BLOB NOT NULL,"
+	" PRIMARY KEY (job, kind, seq)) WITHOUT ROWID;"
+	"CREATE UNIQUE INDEX mirror_uuid ON mirror(job, uuid);",
 };
 
 #define NMIGRATIONS ((int64_t)(sizeof(migrations) / sizeof(migrations[0])))

@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mirror.h"
 #include "util/arena.h"
 #include "util/err.h"
 #include "util/hmap.h"
@@ -107,5 +108,21 @@ const char *store_fingerprint(const struct snapshot *snap);
  * seat here; the next plan shows who would, and why (DESIGN §1: never
  * silently).  Setting the value it already has writes nothing. */
 int store_set_capacity(struct store *s, int n, struct err *e);
+
+/* The source mirror of job (mirror.h): its cursors (and m->next_seq),
+ * then its rows of kind in seq order, one call of fn each (data valid
+ * during the call; fn returning -1 stops, e set). */
+int store_mirror_cursors(struct store *s, const char *job, struct mirror *m,
+			 struct err *e);
+int store_mirror_rows(struct store *s, const char *job, enum record_kind kind,
+		      mirror_row_fn fn, void *arg, struct err *e);
+/* The stored row of uuid, if any, to fn. */
+int store_mirror_row(struct store *s, const char *job, const char *uuid,
+		     mirror_row_fn fn, void *arg, struct err *e);
+/* Inside the caller's write transaction: the entries apply must write
+ * (all of them after a full fetch, else the changed ones) and every
+ * cursor. */
+int store_mirror_save(struct store *s, const char *job, const struct mirror *m,
+		      struct err *e);
 
 #endif

@@ -7,7 +7,10 @@
 # Prints each step's wall time and peak RSS, the ratio of harmony-sync's
 # full fetch (test-connection) and of each plan/apply to the ldapsearch
 # floor (the people search plus the groups search: the entries harmony-sync
-# fetches), and the peak RSS per member.  slapd is stopped and the temp
+# fetches), and the peak RSS per member.  The job is `incremental:
+# syncrepl`: the apply fills the mirror, the no-change plan refreshes it
+# (plan-no-change), and plan-no-change-full is the same plan fetching
+# everything (--full).  slapd is stopped and the temp
 # directory removed on any exit.
 set -eu
 bin=${1:?usage: bench.sh BIN [--people N] [--groups G]}; shift
@@ -48,7 +51,7 @@ timed generate python3 "$here/gen_org.py" --people "$people" --groups "$groups" 
 	--out "$dir/org.ldif"
 timed slapadd+start bash "$here/slapd.sh" start "$dir/slapd" --ldif "$dir/org.ldif"
 bash "$here/slapd.sh" config "$dir/slapd" "$here/../mappings/openldap.yaml" \
-	"$dir/state.db" "$people" >"$dir/hs.yaml"
+	"$dir/state.db" "$people" syncrepl >"$dir/hs.yaml"
 url=$(cat "$dir/slapd/url")
 
 # The floor: best of three paged reads of the same entries and attributes
@@ -77,9 +80,10 @@ timed fetch "$bin" "${cfg[@]}" test-connection
 timed plan-empty-store "$bin" "${cfg[@]}" plan
 timed apply "$bin" "${cfg[@]}" apply
 timed plan-no-change "$bin" "${cfg[@]}" plan
+timed plan-no-change-full "$bin" "${cfg[@]}" plan --full
 
 echo "== ratios to the floor, and memory"
-for n in fetch plan-empty-store apply plan-no-change; do
+for n in fetch plan-empty-store apply plan-no-change plan-no-change-full; do
 	awk -v n="$n" -v w="$(wall "$n")" -v f="$best" -v r="$(rss "$n")" -v p="$people" \
 		'BEGIN { printf "%-22s %6.2fx floor  %8.0f bytes RSS per member\n", n, w / f, r * 1024 / p }'
 done

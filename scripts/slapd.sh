@@ -2,6 +2,7 @@
 # A private OpenLDAP slapd for tests, the demo and the benchmark.
 #
 #   slapd.sh start DIR [--ldif FILE]... [--port N] [--admin-pw PW] [--service-pw PW]
+#                      [--no-sessionlog | --no-syncprov]
 #   slapd.sh stop DIR
 #   slapd.sh clean DIR
 #   slapd.sh config DIR MAPPING [STORE] [CAPACITY]
@@ -16,8 +17,14 @@
 # It never reads or writes /etc/ldap/slapd.d and never touches a system
 # slapd: everything lives under DIR and is stopped by the pid it wrote.
 #
+# The syncprov overlay (RFC 4533, for `incremental: syncrepl`) runs with a
+# session log, so deletions come back as ID sets; --no-sessionlog leaves
+# the log out (deletions then come as a present phase), --no-syncprov the
+# overlay (the server cannot sync at all).
+#
 # config prints a harmony-sync config (DESIGN §4) with one job, "ldap",
-# reading the running server as the service account with MAPPING.
+# reading the running server as the service account with MAPPING; with
+# INCREMENTAL (syncrepl, usn or none) it sets the source's incremental key.
 #
 # slapadd bypasses overlays, so memberOf is only what the LDIF carries.
 set -eu
@@ -40,8 +47,8 @@ pid_alive() {	# DIR
 	pid_file_alive "$1/slapd.pid"
 }
 
-configure() {	# DIR, admin pw, service pw, ldif...
-	local dir=$1 apw=$2 spw=$3; shift 3
+configure() {	# DIR, admin pw, service pw, sync (full|nolog|none), ldif...
+	local dir=$1 apw=$2 spw=$3 sync=$4; shift 4
 	local ahash shash
 	ahash=$(slappasswd -s "$apw")
 	shash=$(slappasswd -s "$spw")
@@ -49,6 +56,10 @@ configure() {	# DIR, admin pw, service pw, ldif...
 	chmod 700 "$dir/slapd.d" "$dir/db"
 	sed -e "s|@DIR@|$dir|g" -e "s|@ROOTPW_HASH@|$ahash|" \
 		"$fixtures/slapd-config.ldif.in" >"$dir/config.ldif"
+	case $sync in
+	nolog) sed -i '/^olcSpSessionlog:/d' "$dir/config.ldif" ;;
+	none) sed -i '/^dn: olcOverlay={1}syncprov/,$d' "$dir/config.ldif" ;;
+	esac
 	sed -e "s|@SVCPW_HASH@|$shash|" "$fixtures/base.ldif.in" >"$dir/base.ldif"
 	slapadd -n0 -F "$dir/slapd.d" -l "$dir/config.ldif" >"$dir/slapadd.log" 2>&1 ||
 		{ cat "$dir/slapadd.log" >&2; die "cannot load the config into '$dir/slapd.d'"; }
@@ -76,7 +87,7 @@ wait_ready() {	# DIR, url
 
 cmd_start() {
 	local dir=$1; shift
-	local port="" apw=admin-secret spw=harmony-secret ldifs=() try url
+	local port="" apw=admin-secret spw=harmony-secret ldifs=() try url sync=full
 	while [ $# -gt 0 ]; do
 		case $1 in
 		--ldif) [ -r "${2:-}" ] || die "cannot read LDIF '${2:-}'"
@@ -84,6 +95,8 @@ cmd_start() {
 		--port) port=$2; shift 2 ;;
 		--admin-pw) apw=$2; shift 2 ;;
 		--service-pw) spw=$2; shift 2 ;;
+		--no-sessionlog) sync=nolog; shift ;;
+		--no-syncprov) sync=none; shift ;;
 		*) die "unknown option '$1'" ;;
 		esac
 	done
@@ -91,7 +104,7 @@ cmd_start() {
 	dir=$(cd "$dir" && pwd)
 	pid_alive "$dir" && die "a slapd already runs from '$dir' (pid $(cat "$dir/slapd.pid"))"
 	if [ ! -d "$dir/slapd.d/cn=config" ]; then
-		configure "$dir" "$apw" "$spw" "${ldifs[@]+"${ldifs[@]}"}"
+		configure "$dir" "$apw" "$spw" "$sync" "${ldifs[@]+"${ldifs[@]}"}"
 	elif [ ${#ldifs[@]} -gt 0 ]; then
 		die "'$dir' is already configured; clean it to load new LDIF"
 	fi
@@ -131,7 +144,7 @@ cmd_clean() {
 	rmdir "$dir" 2>/dev/null || true
 }
 
-cmd_config() {	# DIR, mapping, store, capacity
+cmd_config() {	# DIR, mapping, store, capacity, incremental
 	local dir mapping
 	dir=$(cd "$1" && pwd)
 	mapping=$(cd "$(dirname "$2")" && pwd)/$(basename "$2")
@@ -153,7 +166,8 @@ jobs:
       users:  { base: "ou=people,$SUFFIX", filter: "(objectClass=inetOrgPerson)" }
       groups: { base: "ou=groups,$SUFFIX", filter: "(objectClass=groupOfNames)" }
       page_size: 1000
-      timeout: 30s
+      timeout: 30s${5:+
+      incremental: $5}
     mapping: $mapping
     safety: { max_deletes: -1, max_delete_percent: -1, on_missing: deallocate }
 YAML
@@ -165,7 +179,7 @@ case $cmd in
 start) cmd_start "$dir" "$@" ;;
 stop) cmd_stop "$dir" ;;
 clean) cmd_clean "$dir" ;;
-config) [ $# -ge 1 ] || die "usage: slapd.sh config DIR MAPPING [STORE] [CAPACITY]"
+config) [ $# -ge 1 ] || die "usage: slapd.sh config DIR MAPPING [STORE] [CAPACITY] [INCREMENTAL]"
 	cmd_config "$dir" "$@" ;;
 *) die "unknown command '$cmd'" ;;
 esac

@@ -171,7 +171,79 @@ print(len(m), team("All Hands"), team("Sales East"), team("Support"),
 		"$((USERS - 1)) $BIG 20 15 3 False First1 Last1 first.last0@acme.test u0001@acme.test None 1" \
 		"$stats"
 	tls_cases
+	usn_cases
 	echo "INFO ad_samba took $(($(date +%s) - t0)) s inside the namespace" >&2
+}
+
+# ldapmodify as the domain's Administrator, LDIF on stdin.
+ad_modify() {
+	ldapmodify -x -H ldap://127.0.0.1 -D Administrator@acme.test \
+		-y "$T/dc/admin.pw" >/dev/null 2>>"$T/modify.err"
+}
+
+# usn_same NAME: the incremental plan (-v says so) equals a full one.
+usn_same() {
+	"$BIN" -c "$T/usn.yaml" -v plan >"$T/$1.inc" 2>"$T/$1.err"
+	echo "$?" >"$T/$1.rc"
+	"$BIN" -c "$T/usn.yaml" plan --full >"$T/$1.full" 2>/dev/null
+	if cmp -s "$T/$1.inc" "$T/$1.full"; then pass "ad_usn_$1_same_as_full"
+	else fail "ad_usn_$1_same_as_full" "$(diff "$T/$1.inc" "$T/$1.full" | head -n 4 | tr '\n' '|')"; fi
+	assert_match "ad_usn_$1_incremental" 'incremental refresh' "$(cat "$T/$1.err")"
+}
+
+# incremental: usn, on its own store: changes read by uSNChanged, a
+# deletion seen through its tombstone, a disabled account leaving the
+# filter, a membership change, a manager renamed (AD rewrites the links of
+# its reports without a new uSNChanged); each plan equal to a full
+# fetch's.
+usn_cases() {
+	local staff="OU=Staff,$BASE"
+	write_config "$T/usn.yaml" ldap://127.0.0.1 "      incremental: usn"
+	sed -i "s|store: $T/state.db|store: $T/usn.db|" "$T/usn.yaml"
+	"$BIN" -c "$T/usn.yaml" apply >/dev/null 2>"$T/usn.apply.err"
+	assert_eq ad_usn_first_apply 0 $?
+	assert_eq ad_usn_no_warning "" "$(grep -i 'cannot sync\|usn' "$T/usn.apply.err")"
+	usn_same unchanged
+	assert_eq ad_usn_unchanged_exit 0 "$(cat "$T/unchanged.rc")"
+	ad_modify <<LDIF
+dn: CN=User 0002,$staff
+changetype: modify
+replace: displayName
+displayName: Renamed Two
+
+dn: CN=User 0003,$staff
+changetype: modify
+replace: userAccountControl
+userAccountControl: 514
+
+dn: CN=User 0004,$staff
+changetype: delete
+
+dn: CN=Team Support,OU=Groups,$BASE
+changetype: modify
+delete: member
+member: CN=User 0030,$staff
+-
+add: member
+member: CN=User 0006,$staff
+
+dn: CN=User 0001,$staff
+changetype: modrdn
+newrdn: CN=User One
+deleteoldrdn: 1
+LDIF
+	assert_eq ad_usn_changes_written "" "$(cat "$T/modify.err" 2>/dev/null)"
+	usn_same changed
+	assert_eq ad_usn_changed_exit 2 "$(cat "$T/changed.rc")"
+	assert_eq ad_usn_changed_lines "2 1 1 1" "$(printf '%s %s %s %s' \
+		"$(grep -c 'status: "active" -> "suspended"' "$T/changed.inc")" \
+		"$(grep -c 'name: "First2 Last2" -> "Renamed Two"' "$T/changed.inc")" \
+		"$(grep -c '^- remove .* from team Support' "$T/changed.inc")" \
+		"$(grep -c '^+ add .* to team Support' "$T/changed.inc")")"
+	"$BIN" -c "$T/usn.yaml" apply >/dev/null 2>&1
+	assert_eq ad_usn_apply_exit 0 $?
+	usn_same applied
+	assert_eq ad_usn_applied_exit 0 "$(cat "$T/applied.rc")"
 }
 
 # ldaps:// and StartTLS against the test CA; refused without it unless

@@ -593,7 +593,7 @@ expect_fetch_err(const char *jsonl, const char *rest)
 	recordset_init(&rs);
 	err_clear(&e);
 	snprintf(want, sizeof(want), "%s%s", job.source.path, rest);
-	CHECK_INT(source_fetch_all(&job, &rs, &e), -1);
+	CHECK_INT(source_fetch_all(&job, NULL, &rs, &e), -1);
 	CHECK_STR(e.msg, want);
 	CHECK_INT(e.code, ERR_FETCH);
 	CHECK_INT(rs.nusers, 0);	/* a failed fetch leaves nothing */

@@ -65,13 +65,13 @@ test_open_creates_schema(void)
 	CHECK_INT(store_open(db, &s, &e), 0);
 	store_close(s);
 	CHECK_INT(sql_int("SELECT value FROM meta WHERE key = 'schema_version'"),
-		  2);
+		  3);
 	CHECK_INT(sql_int("SELECT value FROM meta WHERE key = 'generation'"), 0);
 	CHECK_INT(sql_int("SELECT count(*) FROM sqlite_master WHERE type ="
 			  " 'table' AND name IN ('members', 'team_groups',"
 			  " 'teams', 'team_members', 'roles', 'runs',"
 			  " 'run_changes', 'cursors', 'deleted_members',"
-			  " 'meta')"), 10);
+			  " 'meta', 'mirror')"), 11);
 	CHECK_INT(sql_int("SELECT count(*) FROM pragma_journal_mode"
 			  " WHERE journal_mode = 'wal'"), 1);
 	rm_store();
@@ -92,7 +92,7 @@ test_reopen_is_idempotent(void)
 	CHECK(s != NULL);
 	store_close(s);
 	CHECK_INT(sql_int("SELECT value FROM meta WHERE key = 'schema_version'"),
-		  2);
+		  3);
 	CHECK_INT(sql_int("SELECT count(*) FROM roles"), 1);
 	CHECK_INT(sql_int("SELECT value FROM meta WHERE key = 'generation'"), 0);
 	rm_store();
@@ -113,7 +113,7 @@ test_newer_schema_refused(void)
 	CHECK_INT(store_open(db, &s, &e), -1);
 	CHECK(s == NULL);
 	snprintf(want, sizeof(want), "store '%s' has schema version 99, newer "
-		 "than this harmony-sync knows (2): upgrade harmony-sync", db);
+		 "than this harmony-sync knows (3): upgrade harmony-sync", db);
 	CHECK_STR(e.msg, want);
 	rm_store();
 }
