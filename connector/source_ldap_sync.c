@@ -1,6 +1,9 @@
 /*
- * source_ldap_sync: `incremental: syncrepl` (DESIGN §4), the LDAP Content
- * Synchronization Operation of RFC 4533 in refreshOnly mode.
+ * source_ldap_sync: incremental LDAP fetches (DESIGN §4 `incremental`).
+ * The driver (source_ldap_sync(): full fetch or refresh, fallbacks, the
+ * mirror's signature) serves both protocols; `usn` lives in
+ * source_ldap_usn.c, `syncrepl` here: the LDAP Content Synchronization
+ * Operation of RFC 4533 in refreshOnly mode.
  *
  * A run that will be applied and has no usable mirror fetches everything
  * with the usual paged searches, after asking the server for a cookie (a
