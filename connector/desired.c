@@ -375,6 +375,14 @@ desired_add_user(struct desired *d, const struct record *r)
 	hmap_put(&d->by_anchor, dm->anchor, dm);
 }
 
+void
+desired_rebind(struct desired *d, const struct record *old,
+	       const struct record *slim)
+{
+	if (d->nmembers > 0 && d->members[d->nmembers - 1]->rec == old)
+		d->members[d->nmembers - 1]->rec = slim;
+}
+
 static void
 wip_free(struct desired_wip *w)
 {

@@ -144,6 +144,10 @@ int desired_build(const struct mapping *m, const struct recordset *rs,
 void desired_begin(const struct mapping *m, struct arena *arena,
 		   struct desired *d);
 void desired_add_user(struct desired *d, const struct record *r);
+/* old's member (the last one added, if old was mapped) now reads slim,
+ * old's lasting copy (recordset slimming, record.h). */
+void desired_rebind(struct desired *d, const struct record *old,
+		    const struct record *slim);
 int desired_finish(const struct recordset *rs, const struct incumbents *inc,
 		   struct desired *d, struct err *e);
 void desired_release(struct desired *d);

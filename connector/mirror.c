@@ -433,6 +433,8 @@ rebuild_kind(struct mirror *m, enum record_kind kind, struct recordset *rs,
 	int rc = -1;
 
 	record_builder_init(&rb.b, &rs->arena);
+	if (kind == RECORD_USER)
+		record_builder_set_arena(&rb.b, recordset_user_arena(rs));
 	if (m->rows != NULL &&
 	    m->rows(m->rows_arg, kind, on_row, &rb, e) < 0)
 		goto out;

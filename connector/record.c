@@ -25,6 +25,13 @@ record_builder_init(struct record_builder *b, struct arena *arena)
 {
 	memset(b, 0, sizeof(*b));
 	b->arena = arena;
+	b->name_arena = arena;
+}
+
+void
+record_builder_set_arena(struct record_builder *b, struct arena *arena)
+{
+	b->arena = arena;
 }
 
 void
@@ -65,10 +72,10 @@ intern(struct record_builder *b, const char *name)
 		if (strcmp(b->interned[i], name) == 0)
 			return b->interned[i];
 	if (b->ninterned >= 512)	/* a directory of odd names: stop caching */
-		return arena_strdup(b->arena, name);
+		return arena_strdup(b->name_arena, name);
 	b->interned = xgrow(b->interned, &b->capinterned, b->ninterned + 1,
 			    sizeof(*b->interned));
-	b->interned[b->ninterned] = arena_strdup(b->arena, name);
+	b->interned[b->ninterned] = arena_strdup(b->name_arena, name);
 	return b->interned[b->ninterned++];
 }
 
@@ -220,6 +227,7 @@ recordset_init(struct recordset *rs)
 {
 	memset(rs, 0, sizeof(*rs));
 	arena_init(&rs->arena);
+	arena_init(&rs->scratch);
 	hmap_init(&rs->by_key);
 	hmap_init(&rs->by_anchor);
 }
@@ -233,6 +241,7 @@ recordset_release(struct recordset *rs)
 	free(rs->users);
 	free(rs->groups);
 	arena_release(&rs->arena);
+	arena_release(&rs->scratch);
 	memset(rs, 0, sizeof(*rs));
 }
 
@@ -246,9 +255,87 @@ stream_user(struct recordset *rs, struct record *u)
 		rs->on_user(rs->on_user_arg, u);
 }
 
+struct arena *
+recordset_user_arena(struct recordset *rs)
+{
+	rs->slim = rs->keep != NULL && rs->linker != NULL;
+	return rs->slim ? &rs->scratch : &rs->arena;
+}
+
+static int
+kept(const struct recordset *rs, const char *name)
+{
+	for (const char *const *k = rs->keep; *k != NULL; k++)
+		if (name_eq(*k, name))
+			return 1;
+	return 0;
+}
+
+/* u's lasting part, in rs->arena: what recordset_add's callers and the
+ * later stages read (see keep). */
+static struct record *
+slim_copy(struct recordset *rs, const struct record *u)
+{
+	struct arena *a = &rs->arena;
+	struct record *r = arena_zalloc(a, sizeof(*r));
+	size_t i, j, n = 0;
+
+	r->kind = u->kind;
+	r->anchor = dup_or_null(a, u->anchor);
+	r->id = dup_or_null(a, u->id);
+	r->key = u->key == u->id ? r->id : dup_or_null(a, u->key);
+	r->in_groups = u->in_groups;	/* already in rs->arena */
+	r->nin_groups = u->nin_groups;
+	for (i = 0; i < u->nattrs; i++)
+		n += kept(rs, u->attrs[i].name);
+	r->attrs = n > 0 ? arena_alloc(a, n * sizeof(*r->attrs)) : NULL;
+	for (i = 0; i < u->nattrs; i++) {
+		const struct attr *at = &u->attrs[i];
+		struct attr *to;
+
+		if (!kept(rs, at->name))
+			continue;
+		to = &r->attrs[r->nattrs++];
+		to->name = arena_strdup(a, at->name);
+		to->n = at->n;
+		to->vals = arena_alloc(a, (at->n + 1) * sizeof(*to->vals));
+		for (j = 0; j < at->n; j++)
+			to->vals[j] = arena_strdup(a, at->vals[j]);
+	}
+	return r;
+}
+
+/* A streamed user built in scratch: linked, mapped, then kept slim. */
+static int
+add_slim(struct recordset *rs, struct record *u)
+{
+	struct record *r;
+
+	if (u->anchor != NULL && hmap_has(&rs->by_anchor, u->anchor))
+		return -1;
+	stream_user(rs, u);
+	r = slim_copy(rs, u);
+	if (r->anchor != NULL)
+		hmap_add(&rs->by_anchor, r->anchor, r);
+	if (r->key != NULL)
+		hmap_add(&rs->by_key, r->key, r);
+	rs->users = xgrow(rs->users, &rs->capusers, rs->nusers + 1,
+			  sizeof(*rs->users));
+	rs->users[rs->nusers++] = r;
+	if (rs->on_slim != NULL)
+		rs->on_slim(rs->on_user_arg, u, r);
+	/* nothing points into scratch any more: reuse it while it is still
+	 * in the cache */
+	if (rs->scratch.used > (64u << 10))
+		arena_rewind(&rs->scratch);
+	return 0;
+}
+
 int
 recordset_add(struct recordset *rs, struct record *r)
 {
+	if (rs->slim && r->kind == RECORD_USER)
+		return add_slim(rs, r);
 	if (r->anchor != NULL && !hmap_add(&rs->by_anchor, r->anchor, r))
 		return -1;
 	/* two entries with one key: the first keeps it, deterministically */
@@ -577,7 +664,8 @@ static void
 add_member_of(struct recordset *rs, struct record *u, const size_t *gs,
 	      size_t n, struct str *scratch)
 {
-	struct arena *a = &rs->arena;
+	/* the user's own memory: scratch while slimming */
+	struct arena *a = rs->slim ? &rs->scratch : &rs->arena;
 	struct attr *mo = (struct attr *)record_attr(u, "memberOf");
 	size_t have = mo != NULL ? mo->n : 0, cnt = 0;
 	const char **vals, **forms = NULL;

@@ -55,7 +55,8 @@ struct record {
 /* Builder: collects one entry's attributes in reusable buffers, then
  * copies it compactly into the arena.  One builder per source fetch. */
 struct record_builder {
-	struct arena *arena;
+	struct arena *arena;	/* values and records */
+	struct arena *name_arena; /* interned attribute names: outlive arena */
 	const char **names;
 	size_t *counts;
 	const char **vals;	/* arena copies, grouped by attribute */
@@ -69,6 +70,9 @@ struct record_builder {
 };
 
 void record_builder_init(struct record_builder *b, struct arena *arena);
+/* From now on, values and records go to arena (interned names stay where
+ * they were: the records of a recordset's scratch arena use them). */
+void record_builder_set_arena(struct record_builder *b, struct arena *arena);
 void record_builder_release(struct record_builder *b);
 /* Adds a value (n bytes, may contain anything but is cut at a NUL).
  * Values of one attribute need not be adjacent. */
@@ -104,6 +108,7 @@ struct linker;
 
 struct recordset {
 	struct arena arena;
+	struct arena scratch;		/* users before slimming (below) */
 	struct record **users, **groups;
 	size_t nusers, ngroups, capusers, capgroups;
 	struct hmap by_key;
@@ -111,6 +116,18 @@ struct recordset {
 	struct linker *linker;	/* private: set by recordset_groups_done */
 	void (*on_user)(void *arg, struct record *u);
 	void *on_user_arg;
+	/*
+	 * Slimming (optional, set by the caller with on_user): once on_user
+	 * has seen a streamed user, only the attributes named in keep (and
+	 * anchor, id, key, groups) are needed.  A source that builds users
+	 * in recordset_user_arena() then has each user copied, slim, into
+	 * the arena, on_slim told (old record, slim one), and the scratch
+	 * arena reused: a run never holds every user's full attributes.
+	 */
+	const char *const *keep;
+	void (*on_slim)(void *arg, const struct record *old,
+			struct record *slim);
+	int slim;			/* private: a source builds in scratch */
 };
 
 void recordset_init(struct recordset *rs);
@@ -119,6 +136,10 @@ void recordset_release(struct recordset *rs);
  * when another record has the same anchor: the caller decides (sources
  * treat it as a duplicate and skip it). */
 int recordset_add(struct recordset *rs, struct record *r);
+/* The arena a source builds users in: the scratch arena when the caller
+ * set keep (users are then slimmed as they stream), else rs->arena.  Ask
+ * after recordset_groups_done(). */
+struct arena *recordset_user_arena(struct recordset *rs);
 /* Looks up a user or group by normalised key. */
 struct record *recordset_find(const struct recordset *rs, const char *key);
 

@@ -1,3 +1,4 @@
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,11 +75,94 @@ store_holder(void *arg, const char *email_key, const char **anchor,
 	return store_email_holder(h->s, h->job, email_key, h->arena, anchor, e);
 }
 
+/*
+ * An incremental refresh leaves the directory server idle and the second
+ * core free: the store snapshot then loads on a thread of its own, on its
+ * own connection (a store handle belongs to one thread), while the mirror
+ * is rebuilt and mapped.  A full fetch keeps the snapshot for after the
+ * records are freed (run_plan): there both cores are busy and the two
+ * would share memory.
+ */
+struct snap_loader {
+	const struct job_cfg *job;
+	const char *path;
+	struct run *r;
+	struct err e;
+	int rc, started;
+	pthread_t th;
+};
+
+static void *
+snap_thread(void *arg)
+{
+	struct snap_loader *L = arg;
+	struct store *s = NULL;
+
+	L->rc = store_open(L->path, &s, &L->e);
+	if (L->rc == 0)
+		L->rc = load_snapshot(L->job, s, L->r, &L->e);
+	store_close(s);
+	return NULL;
+}
+
+static void
+snap_start(struct snap_loader *L, const struct job_cfg *job,
+	   const char *path, struct run *r)
+{
+	memset(L, 0, sizeof(*L));
+	L->job = job;
+	L->path = path;
+	L->r = r;
+	L->started = path != NULL &&
+		     pthread_create(&L->th, NULL, snap_thread, L) == 0;
+}
+
+/* Joins the loader; its error, if any, becomes the run's. */
+static int
+snap_wait(struct snap_loader *L, struct err *e)
+{
+	if (!L->started)
+		return 0;
+	pthread_join(L->th, NULL);
+	L->started = 0;
+	if (L->rc != 0)
+		*e = L->e;
+	return L->rc;
+}
+
 /* recordset on_user: maps each user while the fetch goes on. */
 static void
 map_streamed(void *arg, struct record *u)
 {
 	desired_add_user(arg, u);
+}
+
+/* recordset on_slim: the member reads the user's lasting copy. */
+static void
+rebind_streamed(void *arg, const struct record *old, struct record *slim)
+{
+	desired_rebind(arg, old, slim);
+}
+
+/*
+ * What the stages after mapping read of a user record (desired_chain: the
+ * manager attribute; teams: the groups), so that the recordset can drop
+ * the rest of each user once mapped (record.h, slimming).  Teams built
+ * from a user attribute render templates on the whole record: no
+ * slimming then.
+ */
+static void
+slim_users(struct run *r, const struct mapping *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->nteams; i++)
+		if (m->teams[i].from == TEAM_FROM_ATTRIBUTE)
+			return;
+	r->keep[0] = m->manager;
+	r->keep[1] = NULL;
+	r->rs.keep = r->keep;
+	r->rs.on_slim = rebind_streamed;
 }
 
 /* m->rows for the store's mirror of the run's job: all of a kind. */
@@ -160,6 +244,8 @@ run_map(const struct job_cfg *job, struct store *s, unsigned flags,
 {
 	struct holder_ctx h = { s, job->name, NULL };
 	struct incumbents inc = { store_holder, &h };
+	struct snap_loader snap = { 0 };
+	int rc;
 
 	run_init(r, job);
 	h.arena = &r->arena;
@@ -167,11 +253,17 @@ run_map(const struct job_cfg *job, struct store *s, unsigned flags,
 	r->have_d = 1;
 	r->rs.on_user = map_streamed;
 	r->rs.on_user_arg = &r->d;
+	if (flags & RUN_SNAPSHOT)
+		slim_users(r, job->mapping);
 	log_info("job '%s': fetching from the %s source", job->name,
 		 source_ops_for(job->source.type)->type);
-	if (mirror_open(job, s, flags, r, e) < 0 ||
-	    source_fetch_all(job, r->have_mirror ? &r->mirror : NULL, &r->rs,
-			     e) != 0)
+	if (mirror_open(job, s, flags, r, e) < 0)
+		return err_prefix(e, "job '%s'", job->name);
+	if (r->have_mirror && r->mirror.rows != NULL && (flags & RUN_SNAPSHOT))
+		snap_start(&snap, job, store_path(s), r);
+	rc = source_fetch_all(job, r->have_mirror ? &r->mirror : NULL, &r->rs,
+			      e);
+	if (snap_wait(&snap, rc == 0 ? e : &(struct err){ 0 }) != 0 || rc != 0)
 		return err_prefix(e, "job '%s'", job->name);
 	mirror_done(r);
 	log_info("job '%s': %zu users, %zu groups fetched (%ld ms, %ld MB)",
@@ -201,7 +293,7 @@ int
 run_plan(const struct job_cfg *job, int capacity, struct store *s,
 	 unsigned flags, struct run *r, struct err *e)
 {
-	if (run_map(job, s, flags, r, e) != 0)
+	if (run_map(job, s, flags | RUN_SNAPSHOT, r, e) != 0)
 		return -1;
 	drop_records(r);
 	if (load_snapshot(job, s, r, e) != 0)

@@ -31,6 +31,7 @@ struct run {
 	struct plan plan;
 	struct mirror mirror;		/* incremental jobs (mirror.h) */
 	struct store *store;		/* where mirror.rows reads */
+	const char *keep[2];		/* rs.keep when slimming users */
 	int have_d, have_snap, have_plan, have_mirror;
 };
 
@@ -40,6 +41,9 @@ enum {
 				 * mirror for apply to write */
 	RUN_FULL = 1 << 1,	/* fetch everything even if the job is
 				 * incremental (plan/apply --full) */
+	RUN_SNAPSHOT = 1 << 2,	/* (run_plan) a plan follows: users are
+				 * slimmed once mapped, and an incremental
+				 * run loads the snapshot meanwhile */
 };
 
 /* Fetches and maps job (no store needed): fills r->rs and r->d.  With a

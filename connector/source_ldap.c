@@ -804,6 +804,7 @@ source_ldap_fetch(struct source *s, struct recordset *rs, struct err *e)
 		       RECORD_GROUP, &b, rs, e) < 0)
 		goto out;
 	recordset_groups_done(rs);
+	record_builder_set_arena(&b, recordset_user_arena(rs));
 	if (source_ldap_search(s, &s->cfg->users, DEFAULT_USERS_FILTER, RECORD_USER,
 		       &b, rs, e) < 0)
 		goto out;

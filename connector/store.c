@@ -304,6 +304,12 @@ check_owner(struct store *s, struct err *e)
 	return store_exec(s, "PRAGMA application_id = 1213419075", e);
 }
 
+const char *
+store_path(const struct store *s)
+{
+	return s != NULL ? s->path : NULL;
+}
+
 int
 store_open(const char *path, struct store **out, struct err *e)
 {

@@ -86,6 +86,8 @@ struct snapshot {
 /* Opens (creating and migrating as needed).  *out on success. */
 int store_open(const char *path, struct store **out, struct err *e);
 void store_close(struct store *s);
+/* The path s was opened with (NULL if s is). */
+const char *store_path(const struct store *s);
 /* Loads everything a diff or a view needs.  job may be NULL (views).
  * Release with snapshot_release(). */
 int store_snapshot(struct store *s, const char *job, struct snapshot *out,

@@ -30,17 +30,42 @@ void
 arena_init(struct arena *a)
 {
 	a->head = NULL;
+	a->spare = NULL;
 	a->used = 0;
+}
+
+static void
+unmap_all(struct arena_block *b)
+{
+	struct arena_block *next;
+
+	for (; b != NULL; b = next) {
+		next = b->next;
+		munmap(b, sizeof(*b) + b->size);
+	}
 }
 
 void
 arena_release(struct arena *a)
 {
+	unmap_all(a->head);
+	unmap_all(a->spare);
+	arena_init(a);
+}
+
+void
+arena_rewind(struct arena *a)
+{
 	struct arena_block *b, *next;
 
 	for (b = a->head; b != NULL; b = next) {
 		next = b->next;
-		munmap(b, sizeof(*b) + b->size);
+		if (b->size != ARENA_BLOCK) {
+			munmap(b, sizeof(*b) + b->size);
+			continue;
+		}
+		b->next = a->spare;
+		a->spare = b;
 	}
 	a->head = NULL;
 	a->used = 0;
@@ -102,7 +127,10 @@ bump(struct arena *a, size_t n, size_t align)
 	if (b == NULL || off > b->size || b->size - off < n) {
 		size_t size = n > ARENA_BLOCK / 4 ? n : ARENA_BLOCK;
 
-		if (size == ARENA_BLOCK && a->used >= ARENA_HUGE_AFTER) {
+		if (size == ARENA_BLOCK && a->spare != NULL) {
+			b = a->spare;
+			a->spare = b->next;
+		} else if (size == ARENA_BLOCK && a->used >= ARENA_HUGE_AFTER) {
 			b = block_new_huge();
 			size = ARENA_HUGE - sizeof(*b);
 		} else {

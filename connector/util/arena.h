@@ -15,11 +15,16 @@ struct arena_block;
 
 struct arena {
 	struct arena_block *head;
+	struct arena_block *spare;	/* rewound blocks, reused first */
 	size_t used;		/* bytes handed out, for stats */
 };
 
 void arena_init(struct arena *a);
 void arena_release(struct arena *a);
+/* Forgets everything allocated (pointers into a become invalid) but keeps
+ * a's standard blocks for the next allocations: a scratch arena reused
+ * many times costs no new pages. */
+void arena_rewind(struct arena *a);
 /* Returns n bytes aligned for any type, uninitialised. */
 void *arena_alloc(struct arena *a, size_t n);
 /* Returns n zeroed bytes. */
