@@ -31,8 +31,9 @@ int hmap_has(const struct hmap *m, const char *key);
 /* Sets key to val; returns the previous value or NULL. */
 void *hmap_put(struct hmap *m, const char *key, void *val);
 /* Sets key to val only if key is absent: returns 1 if it added key, 0 if
- * the map already held it (then the map is unchanged).  One hash and one
- * probe where hmap_has() then hmap_put() take two of each. */
+ * the map already held it (then its value and len are unchanged; the
+ * table may still have grown, which reorders hmap_next()).  One hash and
+ * one probe where hmap_has() then hmap_put() take two of each. */
 int hmap_add(struct hmap *m, const char *key, void *val);
 /* Iteration: for (i = 0; hmap_next(m, &i, &k, &v); ) ... order is the
  * table's, not deterministic across inserts: sort before printing. */
