@@ -95,18 +95,6 @@ is_attr_char(char c)
 	       (c != '\0' && strchr("-._;[]", c) != NULL);
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Unescapes raw[0..n) (already validated); sets *nul if a \00 appeared. */
 static char *
 unescape(const char *raw, size_t n, int *nul)
@@ -115,7 +103,8 @@ unescape(const char *raw, size_t n, int *nul)
 
 	for (size_t i = 0; i < n; i++) {
 		if (raw[i] == '\\') {
-			*o = (char)(hexval(raw[i + 1]) * 16 + hexval(raw[i + 2]));
+			*o = (char)(hex_digit(raw[i + 1]) * 16 +
+				    hex_digit(raw[i + 2]));
 			if (*o == '\0')
 				*nul = 1;
 			o++;
@@ -143,7 +132,7 @@ scan_value(struct parser *ps, size_t *len, size_t *stars)
 			(*stars)++;
 		if (*p != '\\')
 			continue;
-		if (hexval(p[1]) < 0 || hexval(p[2]) < 0) {
+		if (hex_digit(p[1]) < 0 || hex_digit(p[2]) < 0) {
 			int show = p[1] == '\0' ? 0 : p[2] == '\0' ? 1 : 2;
 
 			return fail(ps, p, "bad escape '\\%.*s'", show, p + 1);

@@ -71,16 +71,6 @@ hex_encode(const struct str *raw, struct str *out)
 }
 
 static int
-hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
-static int
 hex_decode(const char *hex, struct str *out)
 {
 	size_t i, n = strlen(hex);
@@ -88,7 +78,7 @@ hex_decode(const char *hex, struct str *out)
 	if (n % 2 != 0)
 		return -1;
 	for (i = 0; i < n; i += 2) {
-		int hi = hex_value(hex[i]), lo = hex_value(hex[i + 1]);
+		int hi = hex_digit(hex[i]), lo = hex_digit(hex[i + 1]);
 
 		if (hi < 0 || lo < 0)
 			return -1;

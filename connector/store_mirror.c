@@ -34,18 +34,13 @@ store_mirror_cursors(struct store *s, const char *job, struct mirror *m,
 			       " WHERE job = ?1", job, 0, &m->next_seq, e);
 }
 
-int
-store_mirror_rows(struct store *s, const char *job, enum record_kind kind,
-		  mirror_row_fn fn, void *arg, struct err *e)
+/* Steps st (columns uuid, seq, data) to its end, one call of fn a row. */
+static int
+each_row(struct store *s, sqlite3_stmt *st, const char *job,
+	 mirror_row_fn fn, void *arg, struct err *e)
 {
-	sqlite3_stmt *st = NULL;
 	int rc, ret = 0;
 
-	if (store_prep(s, "SELECT uuid, seq, data FROM mirror"
-		       " WHERE job = ?1 AND kind = ?2 ORDER BY seq", &st, e) < 0)
-		return -1;
-	sqlite3_bind_text(st, 1, job, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, kind == RECORD_GROUP);
 	while (ret == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *uuid = (const char *)sqlite3_column_text(st, 0);
 		const void *data = sqlite3_column_blob(st, 2);
@@ -65,28 +60,31 @@ store_mirror_rows(struct store *s, const char *job, enum record_kind kind,
 }
 
 int
+store_mirror_rows(struct store *s, const char *job, enum record_kind kind,
+		  mirror_row_fn fn, void *arg, struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+
+	if (store_prep(s, "SELECT uuid, seq, data FROM mirror"
+		       " WHERE job = ?1 AND kind = ?2 ORDER BY seq", &st, e) < 0)
+		return -1;
+	sqlite3_bind_text(st, 1, job, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, kind == RECORD_GROUP);
+	return each_row(s, st, job, fn, arg, e);
+}
+
+int
 store_mirror_row(struct store *s, const char *job, const char *uuid,
 		 mirror_row_fn fn, void *arg, struct err *e)
 {
 	sqlite3_stmt *st = NULL;
-	int rc, ret = 0;
 
-	if (store_prep(s, "SELECT seq, data FROM mirror WHERE job = ?1 AND"
-		       " uuid = ?2", &st, e) < 0)
+	if (store_prep(s, "SELECT uuid, seq, data FROM mirror"
+		       " WHERE job = ?1 AND uuid = ?2", &st, e) < 0)
 		return -1;
 	sqlite3_bind_text(st, 1, job, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, uuid, -1, SQLITE_STATIC);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const void *data = sqlite3_column_blob(st, 1);
-
-		if (data != NULL)
-			ret = fn(arg, uuid, sqlite3_column_int64(st, 0), data,
-				 (size_t)sqlite3_column_bytes(st, 1), e);
-	} else if (rc != SQLITE_DONE) {
-		ret = store_sqlerr(s, e, "cannot read the mirror");
-	}
-	sqlite3_finalize(st);
-	return ret;
+	return each_row(s, st, job, fn, arg, e);
 }
 
 /* Runs st (already bound) to completion and resets it for the next use. */

@@ -44,6 +44,8 @@ void str_add_line(struct str *s, const char *p);
 /* UTF-8 helpers. */
 /* 1 if p[0..n) is valid UTF-8 (no overlongs, no surrogates). */
 int utf8_valid(const char *p, size_t n);
+/* The value of a hex digit (either case), or -1. */
+int hex_digit(char c);
 /* Appends p[0..n) replacing each invalid byte by U+FFFD. */
 void str_add_utf8_clean(struct str *s, const char *p, size_t n);
 /* Number of display columns (code points) in a valid UTF-8 string. */

@@ -102,7 +102,9 @@ assert_eq unchanged_plan_exit 0 $?
 victim=$(dn_of 5) renamed=$(dn_of 6) mover=$(dn_of 7) boss=$(dn_of 8)
 team=$(grep '^dn: cn=team-' "$T/org.ldif" | head -n 1 | cut -d' ' -f2-)
 member=$(awk -v t="dn: $team" '$0 == t {g = 1; next} g && /^member:/ {print $2; exit}' "$T/org.ldif")
-admin sl <<LDIF
+# The two changes every server below gets: one entry gone, one renamed.
+gone_and_renamed() {
+	cat <<LDIF
 dn: $victim
 changetype: delete
 
@@ -110,7 +112,9 @@ dn: $renamed
 changetype: modify
 replace: displayName
 displayName: Renamed Person
-
+LDIF
+}
+{ gone_and_renamed; echo; cat <<LDIF; } | admin sl
 dn: $team
 changetype: modify
 delete: member
@@ -205,15 +209,7 @@ write_config np
 hs=("$BIN" -c "$T/np.yaml")
 "${hs[@]}" apply >/dev/null 2>"$T/np.apply.err"
 assert_eq present_first_apply_exit 0 $?
-admin np <<LDIF
-dn: $victim
-changetype: delete
-
-dn: $renamed
-changetype: modify
-replace: displayName
-displayName: Renamed Person
-LDIF
+gone_and_renamed | admin np
 same_as_full np present_phase
 assert_eq present_phase_plan_exit 2 $?
 assert_match present_phase_victim_suspended 'status: "active" -> "suspended"' "$(cat "$T/present_phase.inc")"
