@@ -234,6 +234,49 @@ job_row(struct view_table *t, const struct job_cfg *j,
 	view_table_cell(t, buf);
 }
 
+/*
+ * An incremental job's mirror (README "Incremental sync"): how much it
+ * holds, from where, and when the last and next full fetches are.
+ */
+static int
+mirror_line(const struct job_cfg *j, struct store *s, struct str *out,
+	    struct err *e)
+{
+	static const char *const kinds[] = { "syncrepl", "usn", "none" };
+	const char *full_at, *url;
+	struct mirror m;
+	char last[40], next[40];
+	int64_t n = 0;
+	int rc = -1;
+
+	if (j->source.type != SOURCE_LDAP ||
+	    j->source.ldap.incremental == INCR_NONE)
+		return 0;
+	mirror_init(&m);
+	if (store_mirror_cursors(s, j->name, &m, e) < 0 ||
+	    store_mirror_count(s, j->name, &n, e) < 0)
+		goto out;
+	full_at = mirror_cursor(&m, "mirror.full_at");
+	url = mirror_cursor(&m, "ldap.url");
+	str_addf(out, "Job '%s': incremental (%s), ", j->name,
+		 kinds[j->source.ldap.incremental]);
+	if (full_at == NULL || url == NULL) {
+		str_adds(out, "no mirror yet: the next apply fetches "
+			 "everything\n");
+	} else {
+		iso(strtoll(full_at, NULL, 10), last, sizeof(last));
+		iso(strtoll(full_at, NULL, 10) + j->full_sync_every_s, next,
+		    sizeof(next));
+		str_addf(out, "mirror of %lld entries from %s, last full "
+			 "fetch %s, next due %s\n", (long long)n, url, last,
+			 next);
+	}
+	rc = 0;
+out:
+	mirror_release(&m);
+	return rc;
+}
+
 static int
 status(struct ctx *ctx, struct store *s, int argc, char **argv,
        struct arena *a, struct str *out)
@@ -261,6 +304,9 @@ status(struct ctx *ctx, struct store *s, int argc, char **argv,
 	}
 	view_table_write(&t, out);
 	view_table_release(&t);
+	for (i = 0; i < cfg->njobs; i++)
+		if (mirror_line(&cfg->jobs[i], s, out, &ctx->err) < 0)
+			return -1;
 	if (store_snapshot(s, NULL, &snap, &ctx->err) < 0)
 		return -1;
 	cap = view_capacity(&snap, cfg);

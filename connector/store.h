@@ -118,6 +118,9 @@ int store_mirror_cursors(struct store *s, const char *job, struct mirror *m,
 			 struct err *e);
 int store_mirror_rows(struct store *s, const char *job, enum record_kind kind,
 		      mirror_row_fn fn, void *arg, struct err *e);
+/* How many entries job's mirror holds. */
+int store_mirror_count(struct store *s, const char *job, int64_t *n,
+		       struct err *e);
 /* The stored row of uuid, if any, to fn. */
 int store_mirror_row(struct store *s, const char *job, const char *uuid,
 		     mirror_row_fn fn, void *arg, struct err *e);

@@ -177,3 +177,11 @@ out:
 	sqlite3_finalize(all);
 	return rc;
 }
+
+int
+store_mirror_count(struct store *s, const char *job, int64_t *n,
+		   struct err *e)
+{
+	return store_query_int(s, "SELECT count(*) FROM mirror WHERE job = ?1",
+			       job, 0, n, e);
+}

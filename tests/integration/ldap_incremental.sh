@@ -91,10 +91,14 @@ start sl
 write_config sl
 hs=("$BIN" -c "$T/sl.yaml")
 "${hs[@]}" plan >/dev/null 2>&1
+assert_match status_before_apply "Job 'corp': incremental \(syncrepl\), no mirror yet" \
+	"$("${hs[@]}" status 2>&1)"
 "${hs[@]}" -v apply >"$T/apply1.out" 2>"$T/apply1.err"
 assert_eq first_apply_exit 0 $?
 total=$(fetched "$T/apply1.err")
 assert_eq first_apply_fills_mirror "$total" "$(mirror_rows "$T/sl.db")"
+assert_match status_after_apply "Job 'corp': incremental \(syncrepl\), mirror of $total entries from $(cat "$T/sl.url"), last full fetch [0-9T:-]+Z, next due [0-9T:-]+Z" \
+	"$("${hs[@]}" status 2>&1)"
 
 same_as_full sl unchanged
 assert_eq unchanged_plan_exit 0 $?
