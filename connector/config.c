@@ -744,6 +744,14 @@ load_mapping(struct cctx *x, const struct config *c, const struct ynode *job,
 					  m->role_rules[i].col,
 					  "role '%.100s' is not defined in roles",
 					  m->role_rules[i].role);
+	/* usn keys its mirror by objectGUID, which records carry in text
+	 * form only as the anchor (README "Incremental sync"). */
+	if (j->source.type == SOURCE_LDAP &&
+	    j->source.ldap.incremental == INCR_USN &&
+	    (m->anchor == NULL || strcasecmp(m->anchor, "objectGUID") != 0))
+		return yaml_tree_error(x->t, yaml_tree_get(job, "source", NULL),
+				       x->e, "'incremental: usn' needs a mapping "
+				       "whose anchor is objectGUID");
 	return 0;
 }
 

@@ -509,18 +509,11 @@ full(struct source *s, const struct incr *in, struct mirror *m,
 	return rc;
 }
 
-/* usn keys the mirror by objectGUID, which records hold in text form only
- * when it is the anchor. */
+/* (config.c makes sure a usn job's anchor is objectGUID, the key.) */
 static const struct incr *
-incr_for(struct source *s)
+incr_for(const struct source *s)
 {
-	if (s->cfg->incremental == INCR_SYNCREPL)
-		return &incr_syncrepl;
-	if (strcasecmp(s->anchor, "objectGUID") == 0)
-		return &incr_usn;
-	log_warn("'%s': incremental: usn needs the anchor objectGUID; "
-		 "fetching everything", s->url);
-	return NULL;
+	return s->cfg->incremental == INCR_USN ? &incr_usn : &incr_syncrepl;
 }
 
 int
@@ -531,8 +524,6 @@ source_ldap_sync(struct source *s, struct mirror *m, struct recordset *rs,
 	struct err why = { 0 };
 	int code = LDAP_SUCCESS, rc;
 
-	if (in == NULL)
-		return source_ldap_fetch(s, rs, e);
 	s->key_attr = in->key_attr;
 	want_attr(s, in->key_attr);
 	if (!mirror_matches(s, m))

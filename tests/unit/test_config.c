@@ -378,6 +378,10 @@ test_config_err_mapping(void)
 	expect_err("jobs:\n  - name: j\n    mapping: nope.yaml\n"
 		   "    source: { type: file, path: x }\n", map_basic,
 		   "conf/c.yaml", nope);
+	/* usn keys its mirror by objectGUID: the anchor must be it. */
+	expect_err(LDAP_SRC "      incremental: usn\n", map_basic,
+		   "conf/c.yaml", ":5:7: 'incremental: usn' needs a mapping "
+		   "whose anchor is objectGUID");
 }
 
 /* Hostile input fails cleanly: deep nesting, NUL bytes, junk. */
