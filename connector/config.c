@@ -352,6 +352,19 @@ parse_ldap(struct cctx *x, const struct ynode *src, struct ldap_cfg *l)
 		     "source", &incremental) < 0)
 		return -1;
 	l->incremental = (enum incremental)incremental;
+	/* Directories rewrite memberOf without marking the member changed
+	 * (slapd's memberof overlay keeps entryCSN, AD's back-links keep
+	 * uSNChanged): a refresh would never see anyone join or leave. */
+	if (l->incremental != INCR_NONE &&
+	    ((l->users.filter && strcasestr(l->users.filter, "memberof")) ||
+	     (l->groups.filter && strcasestr(l->groups.filter, "memberof"))))
+		return yaml_tree_error(x->t, yaml_tree_get(src, "incremental",
+							    NULL), x->e,
+				       "'incremental' cannot follow a search "
+				       "filter on memberOf (it changes without "
+				       "marking the entry changed): filter with "
+				       "the mapping's include, which reads the "
+				       "fetched groups");
 	/* A bind DN with no password would be an unauthenticated bind
 	 * (RFC 4513 §5.1.2), which servers accept as anonymous. */
 	if (l->bind_dn && !l->password.file && !l->password.env)

@@ -355,10 +355,12 @@ relink(struct rebuild *rb, const char *uuid, int64_t seq, struct record *r)
 	return nr;
 }
 
-/* Adds one serialised entry (at seq) to rs. */
+/* Adds one serialised entry (at seq) to rs.  stored: an unchanged row,
+ * whose AD links may name renamed or deleted objects (fetched entries
+ * carry the server's links as they are now). */
 static int
 emit(struct rebuild *rb, const char *uuid, int64_t seq, const void *data,
-     size_t len, struct err *e)
+     size_t len, int stored, struct err *e)
 {
 	struct record *r = mirror_parse(data, len, &rb->b, e);
 
@@ -367,7 +369,8 @@ emit(struct rebuild *rb, const char *uuid, int64_t seq, const void *data,
 	if (r->kind != rb->kind)	/* the row's kind column disagrees */
 		return err_setc(e, ERR_FETCH, "entry %s: a mirrored entry is "
 				"damaged", uuid);
-	r = relink(rb, uuid, seq, r);
+	if (stored)
+		r = relink(rb, uuid, seq, r);
 	rb->m->nlive++;
 	if (*r->anchor == '\0')
 		return 0;	/* warned when it was fetched */
@@ -392,7 +395,7 @@ on_row(void *arg, const char *uuid, int64_t seq, const void *data,
 	if (me != NULL && me->data != NULL && me->kind == rb->kind) {
 		me->seq = seq;
 		me->placed = 1;
-		return emit(rb, uuid, seq, me->data, me->len, e);
+		return emit(rb, uuid, seq, me->data, me->len, 0, e);
 	}
 	if ((me != NULL && (me->del_kinds & bit)) ||
 	    ((m->drop_unseen & bit) && !hmap_has(&m->present, uuid))) {
@@ -402,7 +405,14 @@ on_row(void *arg, const char *uuid, int64_t seq, const void *data,
 		me->dirty = 1;
 		return 0;
 	}
-	return emit(rb, uuid, seq, data, len, e);
+	if (me != NULL && me->data != NULL && rb->kind == RECORD_GROUP) {
+		/* Still a group, and the users' search matches it too: a
+		 * group it stays, as in a full fetch (groups come first). */
+		me->data = NULL;
+		me->len = 0;
+		me->dirty = 0;
+	}
+	return emit(rb, uuid, seq, data, len, 1, e);
 }
 
 /* New entries of the kind, after the stored ones, in fetch order. */
@@ -419,7 +429,7 @@ emit_new(struct rebuild *rb, struct err *e)
 			continue;
 		if (me->seq < 0)
 			me->seq = m->next_seq++;
-		if (emit(rb, me->uuid, me->seq, me->data, me->len, e) < 0)
+		if (emit(rb, me->uuid, me->seq, me->data, me->len, 0, e) < 0)
 			return -1;
 	}
 	return 0;

@@ -9,8 +9,12 @@
  * referrers, whose mirrored rows still hold the old DN.  Before a
  * rebuild, the stored DN of every changed or tombstoned entry is looked
  * up: a rename maps the old DN to the new, a deletion to nothing.  Each
- * record then has those values rewritten or dropped, and the rewritten
- * record replaces its row, so the mirror reads as a full fetch would.
+ * unchanged row then has those values rewritten or dropped, and the
+ * rewritten record replaces its row, so the mirror reads as a full fetch
+ * would.  Entries the refresh fetched are left alone: the server already
+ * gave their links as they are now (a new object may even have taken a
+ * deleted one's DN).  An unchanged row cannot name such a new object:
+ * adding a link changes the object holding it.
  *
  * (OpenLDAP's refint overlay updates referrers with a new entryCSN, so
  * syncrepl needs none of this; without refint, full and incremental

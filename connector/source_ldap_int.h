@@ -38,6 +38,8 @@ struct source {
 	int (*sink)(struct source *s, struct record *r);
 	struct mirror *mirror;	/* the sinks' mirror */
 	const char *key_attr;	/* the attribute keying it */
+	size_t unkeyed;		/* fill: records without key_attr */
+	int reload;		/* usn: an OU or container changed */
 	LDAPControl *extra_ctrl;	/* sent with every paged search */
 };
 

@@ -181,10 +181,12 @@ on_entry(struct refresh *r, LDAPMessage *msg, struct err *e)
 	} else {
 		if (source_ldap_entry(r->s, msg, r->kind, &r->b, &rec, e) < 0)
 			goto out;
-		if (rec != NULL)
-			mirror_put(r->m, uuid, rec);
-		else
+		if (rec == NULL)
 			mirror_delete(r->m, uuid, r->kind);	/* skipped: not ours */
+		else if (r->kind == RECORD_GROUP ||
+			 !mirror_changed(r->m, uuid, RECORD_GROUP))
+			mirror_put(r->m, uuid, rec);
+		/* else an entry both searches match: a group (full fetch) */
 	}
 	rc = 0;
 out:
@@ -251,14 +253,17 @@ on_done(struct refresh *r, LDAPMessage *msg, int *code, struct err *e)
 		source_ldap_search_error(r->s, r->base, *code, diag, e);
 		goto out;
 	}
+	/* Without syncDone, refreshDeletes would default to FALSE and every
+	 * unchanged entry look gone: a server (or proxy) that drops the
+	 * control cannot sync (a full fetch follows). */
 	c = ldap_control_find(LDAP_CONTROL_SYNC_DONE, ctrls, NULL);
-	if (c != NULL && ldap_sync_done(&c->ldctl_value, &cookie, &deletes) < 0) {
-		err_setc(e, ERR_FETCH, "'%s' on '%s': a sync done control "
-			 "that does not parse", r->base, r->s->url);
+	if (c == NULL || ldap_sync_done(&c->ldctl_value, &cookie, &deletes) < 0) {
+		*code = LDAP_PROTOCOL_ERROR;
+		err_setc(e, ERR_FETCH, "'%s' on '%s': %s sync done control",
+			 r->base, r->s->url, c == NULL ? "no" : "a bad");
 		goto out;
 	}
-	if (c != NULL)
-		keep_cookie(r, &cookie);
+	keep_cookie(r, &cookie);
 	/* RFC 4533 §3.3.1: after a present phase, every entry not named
 	 * present is gone. */
 	if (r->present_phase || !deletes)
@@ -437,8 +442,13 @@ source_ldap_sink_fill(struct source *s, struct record *r)
 {
 	const char *key = record_first(r, s->key_attr);
 
-	if (key != NULL)
+	if (key == NULL)
+		s->unkeyed++;	/* a hole in the mirror: see full() */
+	else if (r->kind == RECORD_GROUP ||
+		 !mirror_changed(s->mirror, key, RECORD_GROUP))
 		mirror_put(s->mirror, key, r);
+	/* else an entry both searches match: it stays a group, as in the
+	 * recordset (groups are fetched first) */
 	return 1;
 }
 
@@ -487,12 +497,13 @@ full(struct source *s, const struct incr *in, struct mirror *m,
 	int code = LDAP_SUCCESS, started = 0, rc;
 
 	if (m->keep) {
-		if (in->start(s, m, &code, &why) == 0)
+		rc = in->start(s, m, &code, &why);
+		if (rc == 0)
 			started = 1;
-		else if (cannot_sync(code))
+		else if (rc > 0 || cannot_sync(code))
 			log_warn("'%s' cannot sync (%s): %s; every run "
 				 "fetches everything", s->url, in->name,
-				 why.msg);
+				 rc > 0 ? "no usable position" : why.msg);
 		else
 			return err_setc(e, ERR_FETCH, "%s", why.msg);
 	}
@@ -501,10 +512,16 @@ full(struct source *s, const struct incr *in, struct mirror *m,
 		m->full = 1;	/* entries take their seq in fetch order */
 		s->mirror = m;
 		s->sink = source_ldap_sink_fill;
+		s->unkeyed = 0;
 	}
 	rc = source_ldap_fetch(s, rs, e);
 	s->sink = NULL;
-	if (rc == 0 && started)
+	/* An entry without its key would look deleted to the next refresh:
+	 * no mirror rather than a wrong one. */
+	if (rc == 0 && started && s->unkeyed > 0)
+		log_warn("'%s': %zu entries without a readable %s; every run "
+			 "fetches everything", s->url, s->unkeyed, in->key_attr);
+	else if (rc == 0 && started)
 		mark_full(s, m);
 	return rc;
 }

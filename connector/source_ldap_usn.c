@@ -153,14 +153,32 @@ changed(struct source *s, enum record_kind kind, const char *from,
 
 /* An object changed since the cursor: unless the job's searches returned
  * it as a user or group, its row of that kind goes. */
+/* 1 if r's objectClass names a container of other objects. */
+static int
+is_container(const struct record *r)
+{
+	const struct attr *oc = record_attr(r, "objectClass");
+
+	for (size_t i = 0; oc != NULL && i < oc->n; i++)
+		if (strcasecmp(oc->vals[i], "organizationalUnit") == 0 ||
+		    strcasecmp(oc->vals[i], "container") == 0)
+			return 1;
+	return 0;
+}
+
 static int
 sink_gone(struct source *s, struct record *r)
 {
 	const char *guid = r->anchor;
 	const char *deleted = record_first(r, "isDeleted");
+	int tomb = deleted != NULL && strcasecmp(deleted, "TRUE") == 0;
 
-	if (deleted != NULL && strcasecmp(deleted, "TRUE") == 0)
+	if (tomb)
 		mirror_tombstone(s->mirror, guid);
+	/* A renamed or moved OU renames everything below it, none of which
+	 * gets a new USN: only a full fetch sees the new DNs. */
+	else if (is_container(r))
+		s->reload = 1;
 
 	if (!mirror_changed(s->mirror, guid, RECORD_USER))
 		mirror_delete(s->mirror, guid, RECORD_USER);
@@ -174,7 +192,7 @@ static int
 gone(struct source *s, const struct dse *d, const char *from, int *code,
      struct err *e)
 {
-	char *guid_only[] = { "objectGUID", "isDeleted", NULL };
+	char *guid_only[] = { "objectGUID", "isDeleted", "objectClass", NULL };
 	char **attrs = s->attrs;
 	struct search_cfg all = { 0 };
 	struct str filter = STR_INIT;
@@ -186,7 +204,9 @@ gone(struct source *s, const struct dse *d, const char *from, int *code,
 	*code = ldap_control_create(SHOW_DELETED_OID, 1, NULL, 0, &show);
 	if (*code != LDAP_SUCCESS)
 		return source_ldap_search_error(s, d->nc.buf, *code, NULL, e);
-	str_addf(&filter, "(uSNChanged>=%s)", from);
+	/* Up to the USN read before the job's searches: an object changed
+	 * after them is theirs to see next time, not gone. */
+	str_addf(&filter, "(&(uSNChanged>=%s)(uSNChanged<=%s))", from, d->high);
 	all.base = d->nc.buf;
 	all.filter = filter.buf;
 	recordset_init(&scratch);
@@ -233,6 +253,7 @@ source_ldap_usn_refresh(struct source *s, struct mirror *m, int *code,
 	}
 	snprintf(from, sizeof(from), "%lld", strtoll(high, NULL, 10) + 1);
 	s->mirror = m;
+	s->reload = 0;
 	m->relink_on = 1;
 	rc = -1;
 	if ((s->cfg->groups.base == NULL ||
@@ -241,6 +262,11 @@ source_ldap_usn_refresh(struct source *s, struct mirror *m, int *code,
 	    gone(s, &d, from, code, e) == 0) {
 		mirror_set_cursor(m, CUR_HIGH, d.high);
 		rc = 0;
+	}
+	if (rc == 0 && s->reload) {
+		log_info("'%s': an OU or container changed since the last "
+			 "run; its objects' DNs may have too", s->url);
+		rc = SOURCE_LDAP_RELOAD;
 	}
 out:
 	dse_release(&d);

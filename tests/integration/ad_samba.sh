@@ -244,6 +244,17 @@ LDIF
 	assert_eq ad_usn_apply_exit 0 $?
 	usn_same applied
 	assert_eq ad_usn_applied_exit 0 "$(cat "$T/applied.rc")"
+	# An OU that changed may have renamed everything below it without a
+	# USN: the run fetches everything.
+	ad_modify <<LDIF
+dn: $staff
+changetype: modify
+replace: description
+description: staff, renamed or not
+LDIF
+	"$BIN" -c "$T/usn.yaml" -v plan >/dev/null 2>"$T/ou.err"
+	assert_match ad_usn_ou_change_fetches_all 'an OU or container changed' \
+		"$(cat "$T/ou.err")"
 }
 
 # ldaps:// and StartTLS against the test CA; refused without it unless

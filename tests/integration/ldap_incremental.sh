@@ -207,6 +207,27 @@ write_config sl
 same_as_full sl bad_cookie
 assert_eq bad_cookie_plan_exit 0 $?
 
+# An entry both searches match is a group (groups come first), in the
+# mirror as in a full fetch; changing it keeps it one.
+write_config sl
+sed -i 's|users: { base: "ou=people,dc=example,dc=com" }|users: { base: "dc=example,dc=com", filter: "(\|(objectClass=inetOrgPerson)(cn='"${team%%,*}"'))" }|' "$T/sl.yaml"
+sed -i 's|(cn=cn=|(cn=|' "$T/sl.yaml"
+assert_match both_filters_config 'filter: "\(\|\(objectClass=inetOrgPerson\)\(cn=team-[a-z-]+\)\)"' \
+	"$(grep 'users:' "$T/sl.yaml")"
+"${hs[@]}" apply >/dev/null 2>"$T/both.err"
+assert_eq both_filters_apply_exit 0 $?
+same_as_full sl both_filters
+assert_eq both_filters_plan_exit 0 $?
+admin sl <<LDIF
+dn: $team
+changetype: modify
+replace: description
+description: region=emea, changed
+LDIF
+same_as_full sl both_filters_changed
+assert_eq both_filters_no_orphan "" "$(grep team_orphaned "$T/both_filters_changed.inc")"
+write_config sl
+
 # ---- without a session log: deletions come as a present phase
 start np --no-sessionlog
 write_config np

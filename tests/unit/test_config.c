@@ -378,6 +378,15 @@ test_config_err_mapping(void)
 	expect_err("jobs:\n  - name: j\n    mapping: nope.yaml\n"
 		   "    source: { type: file, path: x }\n", map_basic,
 		   "conf/c.yaml", nope);
+	/* memberOf changes without a new entryCSN or uSNChanged. */
+	expect_err(JOB_HEAD "    source:\n      type: ldap\n"
+		   "      url: ldap://h\n"
+		   "      users: { base: \"dc=x\", filter: \"(memberOf=cn=a)\" }\n"
+		   "      incremental: syncrepl\n", map_basic, "conf/c.yaml",
+		   ":8:20: 'incremental' cannot follow a search filter on "
+		   "memberOf (it changes without marking the entry changed): "
+		   "filter with the mapping's include, which reads the "
+		   "fetched groups");
 	/* usn keys its mirror by objectGUID: the anchor must be it. */
 	expect_err(LDAP_SRC "      incremental: usn\n", map_basic,
 		   "conf/c.yaml", ":5:7: 'incremental: usn' needs a mapping "

@@ -369,6 +369,20 @@ add_row(struct fake *f, const char *uuid, int64_t seq, struct record *r)
 	str_release(&s);
 }
 
+/* m->row: the stored row of one uuid. */
+static int
+fake_row(void *arg, const char *uuid, mirror_row_fn fn, void *fn_arg,
+	 struct err *e)
+{
+	struct fake *f = arg;
+
+	for (size_t i = 0; i < f->n; i++)
+		if (strcmp(f->rows[i].uuid, uuid) == 0)
+			return fn(fn_arg, uuid, f->rows[i].seq, f->rows[i].data,
+				  f->rows[i].len, e);
+	return 0;
+}
+
 static void
 fake_release(struct fake *f)
 {
@@ -840,6 +854,67 @@ test_mirror_row_kind_mismatch(void)
 	fake_release(&f);
 }
 
+/* The manager (or member) of a rebuilt record, by id; NULL if none. */
+static const char *
+link_of(const struct recordset *rs, const char *id, const char *attr)
+{
+	for (size_t i = 0; i < rs->nusers; i++)
+		if (strcmp(rs->users[i]->id, id) == 0)
+			return record_first(rs->users[i], attr);
+	for (size_t i = 0; i < rs->ngroups; i++)
+		if (strcmp(rs->groups[i]->id, id) == 0)
+			return rs->groups[i]->nmembers ? rs->groups[i]->members[0]
+						       : NULL;
+	return NULL;
+}
+
+/*
+ * AD links (mirror_relink.c): John is deleted and a new John takes his
+ * DN; Ann is renamed.  Unchanged rows lose their link to the old John and
+ * follow Ann's rename; rows the refresh fetched keep the links the server
+ * gave (the team group names the new John).
+ */
+static void
+test_mirror_relink(void)
+{
+	const char *r1[] = { "manager=cn=john", NULL };
+	const char *r2[] = { "manager=cn=ann", NULL };
+	const char *team[] = { "cn=john|cn=john", NULL };
+	struct mirror m;
+	struct fake f = { 0 };
+	struct recordset rs;
+	struct err e = { 0 };
+
+	add_row(&f, "g", 0, mk(RECORD_GROUP, "G", "cn=team", "cn=team", NULL,
+			       team));
+	add_row(&f, "john", 1, mk_user("J", "cn=john"));
+	add_row(&f, "ann", 2, mk_user("N", "cn=ann"));
+	add_row(&f, "r1", 3, mk(RECORD_USER, "R1", "cn=r1", "cn=r1", r1, NULL));
+	add_row(&f, "r2", 4, mk(RECORD_USER, "R2", "cn=r2", "cn=r2", r2, NULL));
+	mirror_init(&m);
+	attach(&m, &f);
+	m.row = fake_row;
+	m.relink_on = 1;
+	mirror_delete(&m, "john", RECORD_USER);
+	mirror_tombstone(&m, "john");
+	mirror_put(&m, "john2", mk_user("J2", "cn=john"));
+	mirror_put(&m, "ann", mk_user("N", "cn=ann b"));
+	mirror_put(&m, "g", mk(RECORD_GROUP, "G", "cn=team", "cn=team", NULL,
+			       team));
+	recordset_init(&rs);
+	CHECK_INT(mirror_rebuild(&m, &rs, &e), 0);
+	CHECK(link_of(&rs, "cn=r1", "manager") == NULL);
+	CHECK_STR(link_of(&rs, "cn=r2", "manager"), "cn=ann b");
+	CHECK_STR(link_of(&rs, "cn=team", NULL), "cn=john");
+	/* the rewritten rows go back to the store */
+	CHECK(entry(&m, "r1") != NULL && entry(&m, "r1")->dirty);
+	CHECK_INT(entry(&m, "r1")->seq, 3);
+	CHECK(entry(&m, "r2") != NULL && entry(&m, "r2")->dirty);
+	recordset_release(&rs);
+	mirror_release(&m);
+	fake_release(&f);
+}
+
 int
 main(void)
 {
@@ -862,6 +937,7 @@ main(void)
 	RUN(test_mirror_rebuild_damaged);
 	RUN(test_mirror_rebuild_store_fails);
 	RUN(test_mirror_group_becomes_user);
+	RUN(test_mirror_relink);
 	RUN(test_mirror_row_kind_mismatch);
 	record_builder_release(&builder);
 	arena_release(&arena);
