@@ -310,8 +310,12 @@ run_search(struct refresh *r, const char *filter, const struct str *cookie,
 		if (type == LDAP_RES_SEARCH_RESULT || rc < 0)
 			break;
 	}
-	if (rc < 0 && type != LDAP_RES_SEARCH_RESULT)
+	if (rc < 0 && type != LDAP_RES_SEARCH_RESULT) {
+		/* an entry or message that breaks RFC 4533: this server
+		 * cannot sync (a full fetch follows) */
+		*code = LDAP_PROTOCOL_ERROR;
 		ldap_abandon_ext(r->s->ld, msgid, NULL, NULL);
+	}
 	return rc;
 }
 
