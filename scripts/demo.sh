@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The demo (make demo): a private slapd with a ~300-person sample org
 # (scripts/gen_org.py --quirks), a config pointing at it with
-# mappings/openldap.yaml, then check -> plan -> apply -> members ->
-# orgchart.  slapd is stopped and the temp directory removed on any exit.
+# mappings/openldap.yaml and incremental: syncrepl, then check -> plan ->
+# apply -> an incremental plan -> status -> members -> orgchart.  slapd is stopped and the temp directory removed on any exit.
 #
 #   demo.sh BIN [--keep]     --keep leaves the directory (and its store)
 set -eu
@@ -32,7 +32,7 @@ python3 "$here/gen_org.py" --people 300 --groups 20 --quirks \
 step "starting a private slapd"
 bash "$here/slapd.sh" start "$dir/slapd" --ldif "$dir/org.ldif"
 bash "$here/slapd.sh" config "$dir/slapd" "$root/mappings/openldap.yaml" \
-	"$dir/state.db" 250 >"$dir/harmony-sync.yaml"
+	"$dir/state.db" 250 syncrepl >"$dir/harmony-sync.yaml"
 cfg=(-c "$dir/harmony-sync.yaml")
 
 step "harmony-sync check"
@@ -49,8 +49,10 @@ tail -n 2 "$dir/plan.txt"
 [ "$rc" -eq 2 ] || [ "$rc" -eq 0 ] || exit "$rc"
 step "harmony-sync apply (summary)"
 "$bin" "${cfg[@]}" apply | tail -n 1
-step "harmony-sync plan again (nothing to do: exit 0)"
+step "harmony-sync plan again (incremental: only what changed is read; nothing to do: exit 0)"
 "$bin" "${cfg[@]}" plan | tail -n 2
+step "harmony-sync status (runs, and the job's mirror for incremental sync)"
+"$bin" "${cfg[@]}" status
 step "harmony-sync seats"
 "$bin" "${cfg[@]}" seats | head -n 8
 step "harmony-sync members (first 15)"
