@@ -1,11 +1,12 @@
 /*
  * t_store.h: a store file in a private temp directory for the store and
  * apply unit tests.  tmp_store() makes it (db is its path), rm_store()
- * removes it with its WAL files.
+ * removes it with its WAL files, sql_int() reads one number from it.
  */
 #ifndef HS_T_STORE_H
 #define HS_T_STORE_H
 
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -36,6 +37,23 @@ rm_store(void)
 	snprintf(p, sizeof(p), "%s-shm", db);
 	unlink(p);
 	rmdir(dir);
+}
+
+/* The first column of the first row of q on the store, or -999. */
+static inline long long
+sql_int(const char *q)
+{
+	sqlite3 *h;
+	sqlite3_stmt *st;
+	long long v = -999;
+
+	sqlite3_open(db, &h);
+	if (sqlite3_prepare_v2(h, q, -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(h);
+	return v;
 }
 
 #endif

@@ -30,22 +30,6 @@ sql(const char *q)
 	sqlite3_close(h);
 }
 
-static long long
-sql_int(const char *q)
-{
-	sqlite3 *h;
-	sqlite3_stmt *st;
-	long long v = -999;
-
-	sqlite3_open(db, &h);
-	if (sqlite3_prepare_v2(h, q, -1, &st, NULL) == SQLITE_OK &&
-	    sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	sqlite3_close(h);
-	return v;
-}
-
 static double
 secs(clockid_t clock)
 {
