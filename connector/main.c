@@ -27,8 +27,8 @@ static const struct command commands[] = {
 	{ "check", cmd_check, "check" },
 	{ "test-connection", cmd_test_connection, "test-connection [JOB]" },
 	{ "preview", cmd_preview, "preview [JOB] [--limit N] [--entry DN-or-ID]" },
-	{ "plan", cmd_plan, "plan [JOB...] [--out FILE] [--format text|json]" },
-	{ "apply", cmd_apply, "apply [JOB...] [--plan FILE] [--force]" },
+	{ "plan", cmd_plan, "plan [JOB...] [--out FILE] [--format text|json] [--full]" },
+	{ "apply", cmd_apply, "apply [JOB...] [--plan FILE] [--force] [--full]" },
 	{ "members", cmd_members, "members [--search Q] [--format table|json|csv]" },
 	{ "member", cmd_member, "member show EMAIL | add EMAIL --name N "
 	  "[--role R] [--team T]... | set EMAIL FIELD=VALUE | unpin EMAIL "
