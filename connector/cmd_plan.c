@@ -291,6 +291,9 @@ cmd_apply(struct ctx *ctx, int argc, char **argv)
 		if (o.njobs > 0)
 			return err_set(&ctx->err, "apply --plan takes no job "
 				       "names: the plan names its job");
+		if (o.flags & RUN_FULL)
+			return err_set(&ctx->err, "apply --plan takes no "
+				       "--full: the saved plan fetches nothing");
 		if (ctx_open_store(ctx, &store) != 0)
 			return -1;
 		rc = apply_saved(ctx, store, &o);

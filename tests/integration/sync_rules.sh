@@ -193,6 +193,8 @@ hs plan >/dev/null 2>&1
 assert_eq saved_plan_then_no_changes 0 $?
 hs apply --plan "$T" >/dev/null 2>"$T/err"
 assert_eq saved_plan_not_a_file "1 harmony-sync: cannot read plan '$T': not a regular file" "$? $(cat "$T/err")"
+hs apply --plan "$T/saved.json" --full >/dev/null 2>"$T/err"
+assert_eq saved_plan_no_full "1 harmony-sync: apply --plan takes no --full: the saved plan fetches nothing" "$? $(cat "$T/err")"
 
 # --- a saved plan meets the capacity in force when it is applied, not
 # --- the one it recorded (lowered in the config since; fresh store) ------
