@@ -235,6 +235,28 @@ out:
 	return ret;
 }
 
+/*
+ * The end of a hand-made change to member m: when r was written
+ * (written == 0), records and commits it; otherwise, or if that fails,
+ * rolls back.  r may be NULL (the change failed before it was made).  m
+ * and r's detail are freed either way.
+ */
+static int
+member_end(struct store *s, const struct admin *a, struct amember *m,
+	   struct rec *r, int written, struct err *e)
+{
+	int rc = -1;
+
+	if (r != NULL && written == 0)
+		rc = commit_rec(s, a, r, e);	/* frees the detail */
+	else if (r != NULL)
+		str_release(&r->detail);
+	if (rc < 0)
+		store_rollback(s);
+	member_free(m);
+	return rc;
+}
+
 /* The capacity in force: set by hand, else the config's. */
 static int
 seat_counts(struct store *s, const struct admin *a, int64_t *cap,
@@ -572,20 +594,11 @@ store_member_set(struct store *s, const struct admin *a, const char *email,
 		return -1;
 	if (member_need(s, email, &m, e) < 0 ||
 	    check_value(s, &m, field, value, e) < 0)
-		goto fail;
+		return member_end(s, a, &m, NULL, -1, e);
 	rec_init(&r, "update_member", m.email);
 	r.updated = 1;
-	if (write_field(s, a, &m, field, value, pin, &r, e) < 0 ||
-	    commit_rec(s, a, &r, e) < 0) {
-		str_release(&r.detail);
-		goto fail;
-	}
-	member_free(&m);
-	return 0;
-fail:
-	member_free(&m);
-	store_rollback(s);
-	return -1;
+	return member_end(s, a, &m, &r,
+			  write_field(s, a, &m, field, value, pin, &r, e), e);
 }
 
 static int
@@ -617,26 +630,17 @@ store_member_unpin(struct store *s, const struct admin *a, const char *email,
 	if (store_begin(s, e) < 0)
 		return -1;
 	if (member_need(s, email, &m, e) < 0)
-		goto fail;
+		return member_end(s, a, &m, NULL, -1, e);
 	if (!(m.pinned & pin)) {
 		err_set(e, "field '%s' of '%.200s' is not pinned", field,
 			m.email);
-		goto fail;
+		return member_end(s, a, &m, NULL, -1, e);
 	}
 	rec_init(&r, "unpin", m.email);
 	rec_detail(&r, field);
 	r.updated = 1;
-	if (write_pins(s, a, m.id, m.pinned & ~pin, e) < 0 ||
-	    commit_rec(s, a, &r, e) < 0) {
-		str_release(&r.detail);
-		goto fail;
-	}
-	member_free(&m);
-	return 0;
-fail:
-	member_free(&m);
-	store_rollback(s);
-	return -1;
+	return member_end(s, a, &m, &r,
+			  write_pins(s, a, m.id, m.pinned & ~pin, e), e);
 }
 
 /* ---- member delete ---- */
@@ -655,27 +659,20 @@ store_member_delete(struct store *s, const struct admin *a,
 	    store_prep(s, "INSERT INTO deleted_members(anchor, job, email,"
 		       " deleted_at) SELECT anchor, job, email, ?2 FROM members"
 		       " WHERE id = ?1", &st, e) < 0)
-		goto fail;
+		return member_end(s, a, &m, NULL, -1, e);
 	sqlite3_bind_int64(st, 1, m.id);
 	sqlite3_bind_int64(st, 2, a->now);
 	if (finish_write(s, st, e) < 0 ||
 	    store_prep(s, "DELETE FROM members WHERE id = ?1", &st, e) < 0)
-		goto fail;
+		return member_end(s, a, &m, NULL, -1, e);
 	sqlite3_bind_int64(st, 1, m.id);
 	if (finish_write(s, st, e) < 0)
-		goto fail;
+		return member_end(s, a, &m, NULL, -1, e);
 	rec_init(&r, "delete_member", m.email);
 	rec_detail(&r, m.seat ? "irreversible; seat freed" : "irreversible");
 	r.deleted = 1;
 	r.deallocated = m.seat;
-	if (commit_rec(s, a, &r, e) < 0)
-		goto fail;
-	member_free(&m);
-	return 0;
-fail:
-	member_free(&m);
-	store_rollback(s);
-	return -1;
+	return member_end(s, a, &m, &r, 0, e);
 }
 
 /* ---- seats ---- */
@@ -709,26 +706,17 @@ store_seat_set(struct store *s, const struct admin *a, const char *email,
 		return -1;
 	if (member_need(s, email, &m, e) < 0 ||
 	    seat_counts(s, a, &cap, &used, e) < 0)
-		goto fail;
+		return member_end(s, a, &m, NULL, -1, e);
 	if (seat && !m.seat && used >= cap) {
 		err_set(e, "no free seat: capacity %" PRId64 ", allocated %"
 			PRId64, cap, used);
-		goto fail;
+		return member_end(s, a, &m, NULL, -1, e);
 	}
 	rec_init(&r, seat ? "allocate_seat" : "deallocate_seat", m.email);
 	rec_detail(&r, m.seat == seat ? "pinned (unchanged)" : "pinned");
 	r.allocated = seat && !m.seat;
 	r.deallocated = !seat && m.seat;
-	if (write_seat(s, a, &m, seat, e) < 0 || commit_rec(s, a, &r, e) < 0) {
-		str_release(&r.detail);
-		goto fail;
-	}
-	member_free(&m);
-	return 0;
-fail:
-	member_free(&m);
-	store_rollback(s);
-	return -1;
+	return member_end(s, a, &m, &r, write_seat(s, a, &m, seat, e), e);
 }
 
 int
