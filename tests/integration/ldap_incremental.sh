@@ -228,6 +228,24 @@ same_as_full sl both_filters_changed
 assert_eq both_filters_no_orphan "" "$(grep team_orphaned "$T/both_filters_changed.inc")"
 write_config sl
 
+# A damaged mirror row fails the run (nothing written) and says how out;
+# apply --full replaces the mirror, and refreshes work again.
+"${hs[@]}" apply >/dev/null 2>&1
+python3 - "$T/sl.db" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.execute("update mirror set data = x'4d01' where seq = (select max(seq) from mirror where kind = 0)")
+db.commit()
+PY
+"${hs[@]}" plan >/dev/null 2>"$T/damaged.err"
+assert_eq damaged_mirror_exit 1 $?
+assert_match damaged_mirror_message "^harmony-sync: job 'corp': the mirror \\(\`--full\` fetches everything and replaces it\\): entry [0-9a-f-]+: a mirrored entry is damaged$" \
+	"$(cat "$T/damaged.err")"
+"${hs[@]}" apply --full >/dev/null 2>&1
+assert_eq damaged_mirror_full_apply 0 $?
+same_as_full sl after_damage
+assert_eq after_damage_plan_exit 0 $?
+
 # ---- without a session log: deletions come as a present phase
 start np --no-sessionlog
 write_config np
